@@ -1,0 +1,1 @@
+"""MailHog-API-compatible mail catcher (test infrastructure, not MailHog). See README.md."""
