@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2025, infraops
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Connection options shared by every module (parsed by module_utils/orchestrator_client.py).
+    DOCUMENTATION = r'''
+options:
+  orchestrator_url:
+    description:
+      - Base URL of the Orchestrator, for example V(https://orch.example.com).
+      - Must be an C(http://) or C(https://) URL without query string.
+      - If not set, the environment variable E(ORCHESTRATOR_URL) is used.
+    type: str
+    required: true
+  tenant:
+    description:
+      - Tenancy name for the ROPC login (C(POST /api/Account/Authenticate)).
+      - Ignored when O(scope=host); the module then logs in to the tenant C(Host).
+      - If not set, the environment variable E(ORCHESTRATOR_TENANT) is used.
+    type: str
+    default: Default
+  orchestrator_username:
+    description:
+      - Orchestrator user for the ROPC login (user name or e-mail address).
+      - Named C(orchestrator_username) because O(ignore:username) is the SMTP user name in the mail modules.
+      - If not set, the environment variable E(ORCHESTRATOR_USERNAME) is used.
+    type: str
+  orchestrator_password:
+    description:
+      - Password of O(orchestrator_username).
+      - If not set, the environment variable E(ORCHESTRATOR_PASSWORD) is used.
+    type: str
+  token:
+    description:
+      - A ready bearer token. Takes precedence over O(client_id) and O(orchestrator_username).
+      - A given token cannot be renewed, so a 401 answer fails at once.
+      - If not set, the environment variable E(ORCHESTRATOR_TOKEN) is used.
+    type: str
+  client_id:
+    description:
+      - OAuth client ID of an external application (client credentials grant).
+      - Takes precedence over O(orchestrator_username)/O(orchestrator_password).
+      - If not set, the environment variable E(ORCHESTRATOR_CLIENT_ID) is used.
+    type: str
+  client_secret:
+    description:
+      - OAuth client secret belonging to O(client_id).
+      - If not set, the environment variable E(ORCHESTRATOR_CLIENT_SECRET) is used.
+    type: str
+  scopes:
+    description:
+      - OAuth scopes requested with O(client_id), sent space-separated.
+    type: list
+    elements: str
+    default: [OR.Settings, PM.Setting]
+  identity_url:
+    description:
+      - Base URL of the Identity server, used for the OAuth token (C({identity_url}/connect/token)) and the
+        Identity settings API (C({identity_url}/api/Setting)).
+      - Defaults to O(orchestrator_url) followed by C(/identity) (standalone).
+        Automation Suite and Automation Cloud use C(https://host/{organization}/identity_).
+    type: str
+  api:
+    description:
+      - Which settings API to use.
+      - V(classic) is C(/odata/Settings) (Orchestrator 2020.10 and earlier, tenant and host).
+      - V(identity) is C({identity_url}/api/Setting) (2021.10 and later, Automation Suite, Automation Cloud).
+      - V(auto) reads through the Identity API once and falls back to V(classic) when that answers HTTP 404;
+        the chosen API is returned as RV(ignore:api).
+    type: str
+    choices: [auto, classic, identity]
+    default: auto
+  organization_id:
+    description:
+      - Organization ID (GUID, the Identity C(partitionGlobalId)) for O(scope=organization).
+      - With the Identity API, O(scope=tenant) together with O(organization_id) is treated as
+        O(scope=organization); without it, O(scope=tenant) fails and asks for O(organization_id) or O(scope=host).
+      - Ignored by the classic API.
+      - If not set, the environment variable E(ORCHESTRATOR_ORGANIZATION_ID) is used.
+    type: str
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate. Setting this to V(false) is insecure, and the module then says so in its result.
+      - If not set, the environment variable E(ORCHESTRATOR_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the CA certificate(s) to trust for the server's TLS certificate.
+    type: path
+  timeout:
+    description:
+      - Timeout in seconds of one HTTP request (1 to 3600).
+    type: int
+    default: 30
+  retries:
+    description:
+      - Extra attempts (0 to 10) for HTTP 429, 500, 502, 503 and 504 answers, timeouts, connection resets
+        and truncated JSON bodies. Connection refused, DNS and TLS errors are not retried.
+      - The delay before retry N (counted from 0) is O(retry_delay) * 2^N seconds, at most 30 seconds;
+        a C(Retry-After) header replaces it (also at most 30 seconds).
+      - One request therefore takes at most (O(retries) + 1) * O(timeout) plus the delays, with the defaults
+        4 * 30 + 1 + 2 + 4 = 127 seconds.
+    type: int
+    default: 3
+  retry_delay:
+    description:
+      - First retry delay in seconds (0 to 30), doubled for each further retry.
+    type: float
+    default: 1.0
+notes:
+  - Authentication precedence is O(token), then O(client_id)/O(client_secret), then O(orchestrator_username)/O(orchestrator_password).
+    With a login (ROPC or OAuth) an HTTP 401 during the run triggers exactly one new login and one replay.
+  - Secrets (passwords, the client secret, tokens) are never logged or returned, even when the server echoes them.
+  - The module runs on the controller (or wherever it is delegated) and talks HTTPS to the Orchestrator.
+'''
+
+    # action_group attribute, for modules that are in the `orchestrator` action group (meta/runtime.yml)
+    ACTIONGROUP_ORCHESTRATOR = r'''
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/infraops.uipath_orchestrator.orchestrator) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - infraops.uipath_orchestrator.orchestrator
+'''
+
+    # mail field options, shared by orchestrator_mail_settings and orchestrator_mail_test
+    MAIL_FIELDS = r'''
+options:
+  use_default_credentials:
+    description:
+      - Authenticate to the SMTP server with the Orchestrator service identity; O(username) and O(password)
+        are then ignored by the server.
+      - Cannot be V(true) together with O(enable_ssl=true) (UiPath's rule).
+    type: bool
+  enable_ssl:
+    description:
+      - Use STARTTLS (C(EnableSsl)). Orchestrator does not support implicit TLS (port 465).
+    type: bool
+  host:
+    description:
+      - SMTP server host name or IP address, without scheme or port.
+    type: str
+  port:
+    description:
+      - SMTP server port (1 to 65535), stored as a decimal string.
+    type: int
+  domain:
+    description:
+      - Domain of the SMTP credentials (NTLM); empty string when unused.
+    type: str
+  username:
+    description:
+      - SMTP user name. If it contains C(@) it must be a valid e-mail address.
+    type: str
+  password:
+    description:
+      - SMTP password. The API never returns it (only a mask), so it cannot be compared.
+    type: str
+  from_address:
+    description:
+      - Default From address. Must equal O(username) (UiPath's documented rule) unless O(allow_from_mismatch=true).
+    type: str
+  from_display_name:
+    description:
+      - Default From display name. Control characters (CR, LF) are rejected.
+    type: str
+'''

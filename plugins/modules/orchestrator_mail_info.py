@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2025, infraops
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: orchestrator_mail_info
+short_description: Read the Mail (SMTP) settings of UiPath Orchestrator
+version_added: 1.0.0
+description:
+  - Returns the current Mail (SMTP) settings of a UiPath Orchestrator tenant or host (classic API) or of an
+    organization or the host (Identity API), keyed by the option names of
+    M(infraops.uipath_orchestrator.orchestrator_mail_settings).
+  - The SMTP password is never returned; it is shown as C(********) when one is stored.
+  - Never changes anything.
+author:
+  - infraops team (@infraops)
+extends_documentation_fragment:
+  - infraops.uipath_orchestrator.orchestrator
+  - infraops.uipath_orchestrator.orchestrator.ACTIONGROUP_ORCHESTRATOR
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Read-only; behaves the same in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details:
+      - Read-only, nothing to diff.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: all
+    details:
+      - Runs wherever the task executes (usually the controller) and talks HTTP(S) to the Orchestrator.
+options:
+  scope:
+    description:
+      - Which settings to read; see M(infraops.uipath_orchestrator.orchestrator_mail_settings) for the meaning.
+    type: str
+    choices: [tenant, organization, host]
+    default: tenant
+seealso:
+  - module: infraops.uipath_orchestrator.orchestrator_mail_settings
+'''
+
+EXAMPLES = r'''
+- name: Read the tenant's mail settings
+  infraops.uipath_orchestrator.orchestrator_mail_info:
+    orchestrator_url: https://orch.example.com
+    orchestrator_username: admin
+    orchestrator_password: "{{ orchestrator_admin_password }}"
+  register: mail
+
+- name: Show the SMTP server
+  ansible.builtin.debug:
+    msg: "{{ mail.settings.host }}:{{ mail.settings.port }} (API {{ mail.api }})"
+'''
+
+RETURN = r'''
+settings:
+  description:
+    - Current settings keyed by option name; keys that are not stored are V(null).
+    - The password is C(********) when set and C("") when empty. V(enable_alerts) exists only for the classic API,
+      V(connection_timeout) only for the Identity API.
+  returned: success
+  type: dict
+  sample:
+    enable_alerts: true
+    use_default_credentials: false
+    enable_ssl: true
+    host: smtp.gmail.com
+    port: 587
+    domain: ""
+    username: robots@example.com
+    password: "********"
+    from_address: robots@example.com
+    from_display_name: Orchestrator
+api:
+  description: The settings API used (V(classic) or V(identity)).
+  returned: success
+  type: str
+  sample: classic
+scope:
+  description: The effective scope (V(tenant), V(organization) or V(host)).
+  returned: success
+  type: str
+  sample: tenant
+http_requests:
+  description: Number of HTTP requests sent (logins and retries included).
+  returned: always
+  type: int
+  sample: 2
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+    ORCHESTRATOR_ARGUMENT_SPEC,
+    OrchestratorError,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
+    ValidationError,
+    decode_settings,
+    display,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import (
+    check_scope,
+    make_client,
+    resolve_api,
+)
+
+
+def main():
+    argument_spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
+    argument_spec.update(scope=dict(type='str', default='tenant', choices=['tenant', 'organization', 'host']))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = None
+    try:
+        scope = module.params['scope']
+        partition = check_scope(module.params, scope)
+        client = make_client(module, scope)
+        api_obj = resolve_api(client, module.params, scope, partition)
+        current, password_set = decode_settings(api_obj.read(), api_obj.name)
+        eff_scope = scope if api_obj.name == 'classic' else ('organization' if partition else 'host')
+    except (ValidationError, OrchestratorError) as exc:
+        extra = {}
+        msg = str(exc)
+        if client is not None:
+            msg = client.scrub(msg)
+            extra['http_requests'] = client.request_count
+        module.fail_json(msg=msg, changed=False, **extra)
+    module.exit_json(changed=False, settings=display(current, api_obj.name, password_set), api=api_obj.name,
+                     scope=eff_scope, http_requests=client.request_count)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,323 @@
+"""The smtp_mail role end to end: ansible-playbook against the emulated Orchestrators and the mail catcher.
+
+Runs are shared where possible (the ``converged`` fixture: first run, second run, --check converged, --check
+with a pending change, update_password=always) to keep the suite quick; each assertion is its own test and
+parametrized over both settings APIs.
+"""
+import email
+import email.policy
+
+import pytest
+
+from integration_lab import APIS, HOST, ORG_ID, REPO, SECRETS, SMTP_PASSWORD, Lab
+
+
+def _clear(emulators):
+    for emu in emulators.values():
+        emu.control.clear_requests()
+
+
+@pytest.fixture(scope="module")
+def later(converged, emulators, catcher, tmp_path_factory):
+    """On the converged state: --check, --check with a pending change, then update_password=always (twice)."""
+    lab = Lab(emulators, catcher, tmp_path_factory.mktemp("later"))
+    lab.inventory()
+    out = {}
+    _clear(emulators)
+    out["check"] = lab.run("--check", "--diff")
+    out["check_writes"] = {api: lab.writes(api) for api in APIS}
+    _clear(emulators)
+    before = {api: lab.stored(api) for api in APIS}
+    out["pending"] = lab.run("--check", "--diff", "-vvv", "-e", "smtp_mail_from_display_name='Ops (pending)'")
+    out["pending_writes"] = {api: lab.writes(api) for api in APIS}
+    out["pending_stored_unchanged"] = {api: lab.stored(api) == before[api] for api in APIS}
+    _clear(emulators)
+    out["always"] = lab.run("--diff", "-vvv", "-e", "smtp_mail_update_password=always",
+                            "-e", "smtp_mail_test_recipient=''")
+    out["always_writes"] = {api: lab.writes(api) for api in APIS}
+    return out
+
+
+# -- first run / second run ---------------------------------------------------------------------------
+@pytest.mark.parametrize("api", APIS)
+def test_first_run_changes_and_writes_once(converged, api):
+    first = converged["first"]
+    assert first.rc == 0, first
+    recap = first.recap()[HOST[api]]
+    assert recap["changed"] == 1 and recap["failed"] == 0, first
+    assert converged["first_writes"][api] == 1, converged["first_requests"][api]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_first_run_stores_the_inventory_values(converged, catcher, api):
+    stored = converged["stored"][api]
+    prefix = {"classic": "Abp.Net.Mail.", "identity": "Email.Smtp."}[api]
+    user_key = prefix + ("Smtp.UserName" if api == "classic" else "UserName")
+    pw_key = prefix + ("Smtp.Password" if api == "classic" else "Password")
+    port_key = prefix + ("Smtp.Port" if api == "classic" else "Port")
+    from_key = prefix + ("DefaultFromAddress" if api == "classic" else "FromEmail")
+    assert stored[user_key] == "orchestrator@example.test"
+    assert stored[pw_key] == SMTP_PASSWORD
+    assert stored[port_key] == str(catcher.smtp_port)
+    assert stored[from_key] == "orchestrator@example.test"  # empty smtp_mail_from_address = username
+    if api == "identity":
+        assert stored["Email.Smtp.ConnectionTimeout"] == "120000"
+    else:
+        assert stored["Alerts.Email.Enabled"] == "true"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_second_run_is_ok_with_zero_writes(converged, api):
+    second = converged["second"]
+    assert second.rc == 0, second
+    recap = second.recap()[HOST[api]]
+    assert recap["changed"] == 0 and recap["failed"] == 0, second
+    assert converged["second_writes"][api] == 0, converged["second_requests"][api]
+    # a no-op costs a login and one read for the settings, plus the test mail
+    endpoints = [r["endpoint"] for r in converged["second_requests"][api]]
+    assert sum(1 for e in endpoints if e.endswith("settings.get") or e.endswith("settings.list")) <= 2, endpoints
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_summary_line_per_instance(converged, api):
+    first = converged["first"].summaries()[HOST[api]]
+    assert first["api"] == api
+    assert first["scope"] == ("tenant" if api == "classic" else "organization")
+    changed = [f.strip() for f in first["changed"].split(",")]
+    assert "password" in changed and "username" in changed and "port" in changed, first.group(0)
+    assert first["mail"] == "accepted to ops-%s@example.test" % api
+    second = converged["second"].summaries()[HOST[api]]
+    assert second["changed"] == "" and second["mail"] == "accepted to ops-%s@example.test" % api
+    assert converged["first"].stdout.count('"msg": "%s: api=' % HOST[api]) == 1
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_test_mail_arrives_in_the_catcher(converged, api):
+    items = converged["mail"][api]
+    assert len(items) == 1, items
+    msg = items[0]
+    assert msg["Raw"]["To"] == ["ops-%s@example.test" % api]
+    assert msg["Raw"]["From"] == "orchestrator@example.test"
+    headers = msg["Content"]["Headers"]
+    if "Subject" in headers:
+        subject = headers["Subject"][0]
+        sender = headers["From"][0]
+    else:  # fall back to the raw message as MailHog stored it
+        parsed = email.message_from_string(msg["Raw"]["Data"], policy=email.policy.default)
+        subject, sender = parsed["Subject"], parsed["From"]
+    assert subject == "Orchestrator test email"
+    assert "orchestrator@example.test" in sender and "UiPath Orchestrator (integration)" in sender
+
+
+# -- check mode -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("api", APIS)
+def test_check_mode_on_converged_state_is_ok_and_writes_nothing(later, api):
+    res = later["check"]
+    assert res.rc == 0, res
+    assert res.recap()[HOST[api]]["changed"] == 0, res
+    assert later["check_writes"][api] == 0
+    assert res.summaries()[HOST[api]]["mail"] == "skipped (check mode)"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_check_mode_reports_a_pending_change_but_writes_nothing(later, api):
+    res = later["pending"]
+    assert res.rc == 0, res
+    assert res.recap()[HOST[api]]["changed"] == 1, res
+    assert later["pending_writes"][api] == 0
+    assert later["pending_stored_unchanged"][api]
+    summary = res.summaries()[HOST[api]]
+    assert summary["changed"] == "from_display_name" and summary["check"], summary.group(0)
+    assert "Ops (pending)" in res.stdout  # --diff shows the new value
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_update_password_always_resends_and_reports_changed(later, api):
+    res = later["always"]
+    assert res.rc == 0, res
+    assert res.recap()[HOST[api]]["changed"] == 1, res
+    assert later["always_writes"][api] == 1
+    summary = res.summaries()[HOST[api]]
+    assert summary["changed"] == "password" and summary["mail"] == "not requested", summary.group(0)
+
+
+# -- secrets ----------------------------------------------------------------------------------------------
+def test_diff_and_vvv_never_print_a_secret(converged, later):
+    """First run (password sent, test mail sent), --check with a pending change, update_password=always: all
+    with --diff -vvv. No secret appears anywhere in the output; the password shows masked."""
+    outputs = {"first": converged["first"], "check": later["pending"], "always": later["always"]}
+    for label, res in outputs.items():
+        assert res.rc == 0, res
+        for secret in SECRETS:
+            assert secret not in res.output, "%s run printed secret %r" % (label, secret)
+    assert "********" in converged["first"].output  # the password is shown masked in --diff/results
+    assert "password" in converged["first"].summaries()[HOST["classic"]]["changed"]
+
+
+# -- failures -------------------------------------------------------------------------------------------
+def _one_line_failure(res, host):
+    failure = res.failure(host)
+    assert failure is not None, res
+    name, result = failure
+    msg = result["msg"]
+    assert "\n" not in msg.strip(), msg
+    assert len(msg) < 600, msg
+    return name, msg
+
+
+def test_viewer_is_refused_with_a_clear_message(lab):
+    hosts = {
+        HOST["classic"]: lab.host_vars("classic", smtp_mail_orchestrator_username="viewer",
+                                       smtp_mail_orchestrator_password="emulator-viewer"),
+        # the read-only OAuth client asks only for the read scopes it has: token granted, the write is refused
+        HOST["identity"]: lab.host_vars("identity", smtp_mail_orchestrator_client_id="ansible-readonly",
+                                        smtp_mail_orchestrator_client_secret="emulator-readonly-secret",
+                                        smtp_mail_orchestrator_scopes=["OR.Settings.Read", "PM.Setting.Read"]),
+    }
+    res = lab.run(inventory=lab.inventory(hosts), parse=True)
+    assert res.rc != 0
+    for api in APIS:
+        name, msg = _one_line_failure(res, HOST[api])
+        # the test mail goes first (it needs Settings.Edit / a write scope too), so it is the task refused
+        assert name == "Send Orchestrator's test mail"
+        assert "403" in msg or "not authorized" in msg.lower() or "forbidden" in msg.lower(), msg
+        assert lab.stored(api) == {} or all(not v for v in lab.stored(api).values()), lab.stored(api)
+    assert "emulator-viewer" not in res.output and "emulator-readonly-secret" not in res.output
+    assert lab.catcher.messages() == []
+
+
+def test_wrong_credentials_fail_with_a_clear_message(lab):
+    hosts = {
+        HOST["classic"]: lab.host_vars("classic", smtp_mail_orchestrator_password="wrong-pw-31337"),
+        HOST["identity"]: lab.host_vars("identity", smtp_mail_orchestrator_client_secret="wrong-secret-31337"),
+        # OAuth: a client asking for scopes it was not granted (the read-only client, default write scopes)
+        "orch-identity-scope": lab.host_vars("identity", smtp_mail_orchestrator_client_id="ansible-readonly",
+                                             smtp_mail_orchestrator_client_secret="emulator-readonly-secret"),
+    }
+    res = lab.run(inventory=lab.inventory(hosts), parse=True)
+    assert res.rc != 0
+    for api in APIS:
+        _, msg = _one_line_failure(res, HOST[api])
+        low = msg.lower()
+        assert any(w in low for w in ("401", "400", "invalid", "authent", "credential", "client")), msg
+        assert lab.writes(api) == 0
+    _, msg = _one_line_failure(res, "orch-identity-scope")
+    assert "invalid_scope" in msg, msg
+    assert "wrong-pw-31337" not in res.output and "wrong-secret-31337" not in res.output
+
+
+BAD_INPUTS = {
+    # host: (overrides, API the host points at, text the failure message must contain)
+    "bad-port-high": ({"smtp_mail_port": 70000}, "classic", "port"),
+    "bad-port-zero": ({"smtp_mail_port": 0}, "classic", "port"),
+    "bad-host-space": ({"smtp_mail_host": "smtp example.com"}, "classic", "host"),
+    "bad-host-scheme": ({"smtp_mail_host": "smtp://mail.example.com"}, "classic", "host"),
+    "bad-from": ({"smtp_mail_from_address": "not-an-address"}, "classic", "from_address"),
+    "from-mismatch": ({"smtp_mail_from_address": "other@example.test"}, "classic", "from_address"),
+    "ssl-and-default-creds": ({"smtp_mail_enable_ssl": True, "smtp_mail_use_default_credentials": True},
+                              "classic", "enable_ssl"),
+    "no-smtp-username": ({"smtp_mail_username": ""}, "classic", "username"),
+    "header-injection": ({"smtp_mail_from_display_name": "Ops\r\nBcc: x@example.test"}, "classic",
+                         "from_display_name"),
+    "bad-provider": ({"smtp_mail_provider": "yahoo"}, "classic", "smtp_mail_provider"),
+    "bad-update-password": ({"smtp_mail_update_password": "sometimes"}, "classic", "smtp_mail_update_password"),
+    "bad-api": ({"smtp_mail_api": "rest"}, "classic", "smtp_mail_api"),
+    "bad-scope": ({"smtp_mail_scope": "folder"}, "classic", "smtp_mail_scope"),
+    "bad-url": ({"smtp_mail_orchestrator_url": "ftp://orch.example.test"}, "classic", "orchestrator_url"),
+    "org-scope-without-id": ({"smtp_mail_organization_id": ""}, "identity", "organization_id"),
+    "org-id-not-a-guid": ({"smtp_mail_organization_id": "not-a-guid"}, "identity", "organization_id"),
+}
+
+
+def test_bad_inputs_fail_before_any_request(lab):
+    hosts = {name: lab.host_vars(api, **over) for name, (over, api, _) in BAD_INPUTS.items()}
+    res = lab.run(inventory=lab.inventory(hosts), parse=True)
+    assert res.rc != 0
+    problems = []
+    for name, (_, _, needle) in BAD_INPUTS.items():
+        failure = res.failure(name)
+        if failure is None:
+            problems.append("%s: did not fail" % name)
+        elif needle not in failure[1].get("msg", ""):
+            problems.append("%s: %r lacks %r" % (name, failure[1].get("msg"), needle))
+    assert not problems, problems
+    for api in APIS:
+        assert lab.requests(api) == [], (api, lab.requests(api))
+    assert lab.catcher.messages() == []
+
+
+# -- provider presets -------------------------------------------------------------------------------------
+PRESET_CASES = {
+    # host: (overrides, expected `after` values)
+    "preset-gmail": ({"smtp_mail_provider": "gmail", "smtp_mail_host": None, "smtp_mail_port": None,
+                      "smtp_mail_enable_ssl": None, "smtp_mail_use_default_credentials": None,
+                      "smtp_mail_username": "someone@gmail.com"},
+                     {"host": "smtp.gmail.com", "port": 587, "enable_ssl": True, "use_default_credentials": False,
+                      "from_address": "someone@gmail.com"}),
+    "preset-office365": ({"smtp_mail_provider": "office365", "smtp_mail_host": None, "smtp_mail_port": None,
+                          "smtp_mail_enable_ssl": None, "smtp_mail_use_default_credentials": None},
+                         {"host": "smtp.office365.com", "port": 587, "enable_ssl": True,
+                          "use_default_credentials": False}),
+    "preset-office365-port-override": ({"smtp_mail_provider": "office365", "smtp_mail_host": None,
+                                        "smtp_mail_port": 2525, "smtp_mail_enable_ssl": None,
+                                        "smtp_mail_use_default_credentials": None},
+                                       {"host": "smtp.office365.com", "port": 2525, "enable_ssl": True}),
+    "preset-custom-defaults": ({"smtp_mail_provider": "custom", "smtp_mail_host": "relay.example.test",
+                                "smtp_mail_port": None, "smtp_mail_enable_ssl": None,
+                                "smtp_mail_use_default_credentials": None},
+                               {"host": "relay.example.test", "port": 25, "enable_ssl": False,
+                                "use_default_credentials": False}),
+    "anonymous-relay": ({"smtp_mail_provider": "custom", "smtp_mail_host": "relay.example.test",
+                         "smtp_mail_port": 25, "smtp_mail_enable_ssl": False,
+                         "smtp_mail_use_default_credentials": True, "smtp_mail_username": "",
+                         "smtp_mail_password": "", "smtp_mail_from_address": "orchestrator@example.test"},
+                        {"host": "relay.example.test", "port": 25, "enable_ssl": False,
+                         "use_default_credentials": True, "from_address": "orchestrator@example.test"}),
+}
+
+
+def test_provider_presets_resolve_as_documented(lab):
+    hosts = {name: lab.host_vars("classic", **over) for name, (over, _) in PRESET_CASES.items()}
+    res = lab.run("--check", inventory=lab.inventory(hosts), parse=True)
+    assert res.rc == 0, res
+    for name, (_, expected) in PRESET_CASES.items():
+        results = dict(res.host_results(name))
+        after = results["Set the Orchestrator mail settings"]["after"]
+        got = {k: after.get(k) for k in expected}
+        assert got == expected, (name, got)
+    assert lab.writes("classic") == 0
+
+
+# -- inventories shipped with the repository ----------------------------------------------------------------
+def test_example_inventory_decrypts_with_the_demo_vault_password(lab):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cmd = [str(Path(sys.executable).parent / "ansible-inventory"), "-i", "inventories/example",
+           "--vault-password-file", "inventories/example/demo-vault-password.txt", "--list"]
+    proc = subprocess.run(cmd, cwd=str(REPO), capture_output=True, text=True, timeout=120,
+                          env={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data["orchestrators"]["children"]) == {"staging", "production"}
+    assert "vault_smtp_password_production" in data["_meta"]["hostvars"]["orch-eu.example.com"]
+    raw = (REPO / "inventories/example/group_vars/all/vault.yml").read_text()
+    assert raw.startswith("$ANSIBLE_VAULT;1.1;AES256")
+
+
+def test_local_inventory_targets_both_emulator_profiles():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cmd = [str(Path(sys.executable).parent / "ansible-inventory"), "--list"]
+    proc = subprocess.run(cmd, cwd=str(REPO), capture_output=True, text=True, timeout=120,
+                          env={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    hv = json.loads(proc.stdout)["_meta"]["hostvars"]
+    assert hv["orch-2020-10"]["smtp_mail_orchestrator_url"] == "http://127.0.0.1:8180"
+    assert hv["orch-2023-10"]["smtp_mail_orchestrator_url"] == "http://127.0.0.1:8181"
+    assert hv["orch-2023-10"]["smtp_mail_organization_id"] == ORG_ID
