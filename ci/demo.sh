@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the embedded default end to end. Starts two emulated Orchestrator instances (profiles
 # 2020.10 and 2023.10) and the MailHog-compatible catcher on 127.0.0.1, runs `ansible-playbook site.yml`
-# against inventories/local, prints the delivered test mails read from the catcher's MailHog API, and stops
+# against inventories/local twice (changed, then ok), prints the delivered test mails read from the catcher's MailHog API, and stops
 # what it started (by PID).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,13 @@ start catcher "mailhog-catcher ready" $PY -m emulators.mailhog \
 start orch-2020-10 "orchestrator-emulator ready" $PY -m emulators.orchestrator --port 8180 --profile 2020.10
 start orch-2023-10 "orchestrator-emulator ready" $PY -m emulators.orchestrator --port 8181 --profile 2023.10
 
+echo; echo "demo: first run (applies the settings, sends the test mail)"
 .venv/bin/ansible-playbook site.yml
+echo; echo "demo: second run (idempotence: expect changed=0 and no writes)"
+.venv/bin/ansible-playbook site.yml | tee "$logdir/second-run.log"
+if grep -qE 'changed=[1-9]' "$logdir/second-run.log"; then
+  echo "demo: the second run changed something: not idempotent" >&2; exit 1
+fi
 
 echo
 echo "Mail delivered to the catcher (read from http://127.0.0.1:8025/api/v2/messages):"

@@ -73,7 +73,9 @@ options:
       - V(classic) is C(/odata/Settings) (Orchestrator 2020.10 and earlier, tenant and host).
       - V(identity) is C({identity_url}/api/Setting) (2021.10 and later, Automation Suite, Automation Cloud).
       - V(auto) reads through the Identity API once and falls back to V(classic) when that answers HTTP 404;
-        the chosen API is returned as RV(ignore:api).
+        the chosen API is returned as RV(ignore:api). With O(organization_id) set, or O(scope=organization),
+        V(auto) means V(identity) without probing. Set the API explicitly to save the probe request on classic
+        servers.
     type: str
     choices: [auto, classic, identity]
     default: auto

@@ -372,6 +372,12 @@ class OrchestratorClient(object):
         self._token = token
         return token
 
+    def ensure_token(self):
+        """Log in unless a token is at hand, so a login failure is never mistaken for a failure of the call."""
+        if self._token is None:
+            self.authenticate()
+        return self._token
+
     # -- requests ------------------------------------------------------------------------------------
     def url(self, path):
         if path.startswith('http://') or path.startswith('https://'):
@@ -383,8 +389,7 @@ class OrchestratorClient(object):
         url = self.url(path)
         if query:
             url += ('&' if '?' in url else '?') + urlencode(query, doseq=True)
-        if self._token is None:
-            self.authenticate()
+        self.ensure_token()
         try:
             return self._send(method, url, body=body, auth=True, expect_json=expect_json, what=what,
                               headers=headers)

@@ -55,6 +55,9 @@ class ClassicSettingsAPI(object):
         self.client = client
 
     def read(self):
+        # Log in first: a rejected login is also a 400 and must not be taken for a rejected $filter
+        # (that would repeat a failing login and bring an account lockout closer).
+        self.client.ensure_token()
         try:
             resp = self.client.request('GET', '/odata/Settings', query={'$filter': CLASSIC_FILTER},
                                        what='reading the mail settings (GET /odata/Settings)')
@@ -190,8 +193,10 @@ def resolve_api(client, params, scope, partition):
     if api == 'classic':
         return ClassicSettingsAPI(client)
     identity = IdentitySettingsAPI(client, partition)
-    if api == 'identity' or scope == 'organization':
+    if api == 'identity' or scope == 'organization' or partition:
         return identity
+    # (an organization_id means the Identity API: no probe needed.) Otherwise one read decides; it is kept,
+    # so detection costs one request only on a classic server.
     try:
         identity._cached = identity.read()
     except OrchestratorError as exc:
