@@ -33,7 +33,7 @@ images:
 	bash ci/build-images.sh
 
 bench: venv
-	.venv/bin/python bench/run.py
+	.venv/bin/python bench/run.py --api classic
 
 clean:
 	rm -rf build context .pytest_cache

@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - infraops.uipath_orchestrator.orchestrator
   - infraops.uipath_orchestrator.orchestrator.MAIL_FIELDS
   - infraops.uipath_orchestrator.orchestrator.ACTIONGROUP_ORCHESTRATOR
+  - infraops.uipath_orchestrator.orchestrator.ACTION_INWORKER
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

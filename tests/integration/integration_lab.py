@@ -38,7 +38,8 @@ SECRETS = (SMTP_PASSWORD, ORCH_PASSWORD, CLIENT_SECRET)
 
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unr>\d+)"
                       r"\s+failed=(?P<failed>\d+)", re.M)
-SUMMARY_RE = re.compile(r'"msg": "(?P<host>[^":]+): api=(?P<api>\S+) scope=(?P<scope>\S+) '
+# One line per instance, all in the msg list of the role's single (run_once) summary task.
+SUMMARY_RE = re.compile(r'"(?P<host>[^":\s]+): api=(?P<api>\S+) scope=(?P<scope>\S+) '
                         r'changed=\[(?P<changed>[^\]]*)\](?P<check> \(check mode\))? test mail: (?P<mail>[^"]*)"')
 
 
