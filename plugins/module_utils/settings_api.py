@@ -217,3 +217,25 @@ def server_error_text(exc):
         if text:
             return one_line(text)
     return exc.msg if hasattr(exc, 'msg') else to_text(exc)
+
+
+def run_and_exit(module, run):
+    """Call ``run(module, state)`` and exit with its result; on a handled error fail with one scrubbed line.
+
+    ``run`` records the client (``state['client']``) and the chosen API (``state['api']``) as soon as it has
+    them, so a failure still reports the request count and the API, and never carries a secret.
+    """
+    state = {}
+    try:
+        result = run(module, state)
+    except (ValidationError, OrchestratorError) as exc:
+        client = state.get('client')
+        msg = str(exc)
+        extra = {}
+        if client is not None:
+            msg = client.scrub(msg)
+            extra['http_requests'] = client.request_count
+        if state.get('api'):
+            extra['api'] = state['api']
+        module.fail_json(msg=msg, changed=False, **extra)
+    module.exit_json(**result)

@@ -105,10 +105,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
     ORCHESTRATOR_ARGUMENT_SPEC,
-    OrchestratorError,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
-    ValidationError,
     decode_settings,
     display,
 )
@@ -116,30 +114,27 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.setti
     check_scope,
     make_client,
     resolve_api,
+    run_and_exit,
 )
+
+
+def run(module, state):
+    scope = module.params['scope']
+    partition = check_scope(module.params, scope)
+    client = state['client'] = make_client(module, scope)
+    api_obj = resolve_api(client, module.params, scope, partition)
+    state['api'] = api_obj.name
+    current, password_set = decode_settings(api_obj.read(), api_obj.name)
+    eff_scope = scope if api_obj.name == 'classic' else ('organization' if partition else 'host')
+    return dict(changed=False, settings=display(current, api_obj.name, password_set), api=api_obj.name,
+                scope=eff_scope, http_requests=client.request_count)
 
 
 def main():
     argument_spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
     argument_spec.update(scope=dict(type='str', default='tenant', choices=['tenant', 'organization', 'host']))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = None
-    try:
-        scope = module.params['scope']
-        partition = check_scope(module.params, scope)
-        client = make_client(module, scope)
-        api_obj = resolve_api(client, module.params, scope, partition)
-        current, password_set = decode_settings(api_obj.read(), api_obj.name)
-        eff_scope = scope if api_obj.name == 'classic' else ('organization' if partition else 'host')
-    except (ValidationError, OrchestratorError) as exc:
-        extra = {}
-        msg = str(exc)
-        if client is not None:
-            msg = client.scrub(msg)
-            extra['http_requests'] = client.request_count
-        module.fail_json(msg=msg, changed=False, **extra)
-    module.exit_json(changed=False, settings=display(current, api_obj.name, password_set), api=api_obj.name,
-                     scope=eff_scope, http_requests=client.request_count)
+    run_and_exit(module, run)
 
 
 if __name__ == '__main__':

@@ -224,7 +224,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
     ORCHESTRATOR_ARGUMENT_SPEC,
-    OrchestratorError,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     FIELDS,
@@ -242,6 +241,7 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.setti
     check_scope,
     make_client,
     resolve_api,
+    run_and_exit,
 )
 
 
@@ -298,20 +298,7 @@ def main():
         allow_from_mismatch=dict(type='bool', default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    state = {}
-    try:
-        result = run(module, state)
-    except (ValidationError, OrchestratorError) as exc:
-        client = state.get('client')
-        msg = str(exc)
-        extra = {}
-        if client is not None:
-            msg = client.scrub(msg)
-            extra['http_requests'] = client.request_count
-        if state.get('api'):
-            extra['api'] = state['api']
-        module.fail_json(msg=msg, changed=False, **extra)
-    module.exit_json(**result)
+    run_and_exit(module, run)
 
 
 if __name__ == '__main__':

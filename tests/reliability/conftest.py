@@ -1,7 +1,6 @@
 """Fixtures, secret scanning and the summary hook for tests/reliability (issue 6)."""
 from __future__ import annotations
 
-import fcntl
 import json
 import sys
 from pathlib import Path
@@ -16,14 +15,10 @@ sys.path.insert(0, str(HERE.parents[1]))
 import harness  # noqa: E402
 from harness import REPO, Control  # noqa: E402
 from secrets_and_data import ORCH_PASSWORD, STATIC_SECRETS, count_leaks, make_seed  # noqa: E402
+from rel_shared import _start_orchestrator, shared_once  # noqa: E402,F401  (re-exported for fixtures)
 
 
 # --------------------------------------------------------------------------- emulators
-
-def _start_orchestrator(*args, profile="2020.10"):
-    from tests.support.orchestrator_emulator import start_orchestrator
-    return start_orchestrator(*args, profile=profile)
-
 
 class Orch:
     """A running emulator plus this suite's control client."""
@@ -115,25 +110,6 @@ def ansible(tmp_path, request):
     request.node.user_properties.append(("rel_leaks", sum(leaks.values())))
     request.node.user_properties.append(("rel_runs", len(runner.runs)))
     assert not leaks, "secret(s) leaked in ansible output/results: %s" % leaks
-
-
-def shared_once(tmp_path_factory, worker_id, name, produce):
-    """Run `produce()` once per pytest session even under xdist (file lock in the shared temp root);
-    returns its JSON-serialisable result."""
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
-    path = root / (name + ".json")
-    with open(str(path) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if path.exists():
-                return json.loads(path.read_text())
-            data = produce()
-            path.write_text(json.dumps(data))
-            return data
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

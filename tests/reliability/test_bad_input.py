@@ -115,7 +115,7 @@ def _task(c, url):
 
 
 def _produce(tmp):
-    from conftest import _start_orchestrator
+    from rel_shared import _start_orchestrator
     from secrets_and_data import make_seed
     seed = make_seed(tmp / "seed.json")
     emu = _start_orchestrator("--seed", str(seed), profile="2023.10")
@@ -146,7 +146,7 @@ def _produce(tmp):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, worker_id):
-    from conftest import shared_once
+    from rel_shared import shared_once
     return shared_once(tmp_path_factory, worker_id, "bad-input-batch",
                        lambda: _produce(tmp_path_factory.mktemp("bad-input")))
 

@@ -164,7 +164,7 @@ def _args(c, url):
 
 
 def _produce(tmp):
-    from conftest import _start_orchestrator
+    from rel_shared import _start_orchestrator
     from secrets_and_data import make_seed
     emu = _start_orchestrator("--seed", str(make_seed(tmp / "seed.json")), profile="2023.10")
     try:
@@ -186,7 +186,7 @@ def _produce(tmp):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, worker_id):
-    from conftest import shared_once
+    from rel_shared import shared_once
     return shared_once(tmp_path_factory, worker_id, "fault-batch",
                        lambda: _produce(tmp_path_factory.mktemp("faults")))
 
@@ -286,7 +286,7 @@ def test_timeout_once_recovered(classic, ansible, record_property):
 def test_token_expiring_mid_run_reauthenticates(seed_file, ansible, record_property):
     """Real expiry: token TTL 1 s and the write delayed 1.5 s, so the token dies between read and write."""
     record_property("rel_fault", "transient/token-expires-mid-run")
-    from conftest import _start_orchestrator
+    from rel_shared import _start_orchestrator
     emu = _start_orchestrator("--seed", str(seed_file), "--token-ttl", "1", profile="2020.10")
     try:
         control = harness.Control(emu.url)

@@ -26,7 +26,7 @@ def _tenant(i):
 
 @pytest.fixture(scope="module")
 def load_emu(tmp_path_factory):
-    from conftest import _start_orchestrator
+    from rel_shared import _start_orchestrator
     tmp = tmp_path_factory.mktemp("load")
     emu = _start_orchestrator("--seed", str(make_seed(tmp / "seed.json", extra_tenants=HOSTS)), profile="2020.10")
     yield emu

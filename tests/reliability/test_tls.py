@@ -14,7 +14,7 @@ from secrets_and_data import ORCH_PASSWORD
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     from tests.support.mailhog_catcher import make_test_ca
-    from conftest import _start_orchestrator
+    from rel_shared import _start_orchestrator
     from secrets_and_data import make_seed
     tmp = tmp_path_factory.mktemp("tls")
     pems = make_test_ca(tmp)
