@@ -14,7 +14,7 @@ lint: venv
 	bash ci/lint.sh
 
 unit: venv
-	.venv/bin/python -m pytest tests/unit tests/emulators -q
+	.venv/bin/python -m pytest tests/unit tests/emulators -q -n 2
 
 integration: venv
 	.venv/bin/python -m pytest tests/integration -q

@@ -35,7 +35,11 @@ bash ci/venv.sh || { echo "total: 0 passed, 1 failed"; exit 1; }
 stage "lint (yamllint, ansible-lint production, ansible-builder create)" bash ci/lint.sh
 stage "ansible-doc renders every module" bash ci/ansible_doc.sh
 stage "ansible-test sanity" bash ci/sanity.sh
-pytest_stage "pytest (unit, emulators, integration, reliability)" build/junit-pytest.xml tests -q -n 2 --dist loadfile
+pytest_stage "pytest (unit, emulators, integration)" build/junit-pytest.xml tests -q -n 2 --dist loadfile \
+  --ignore=tests/reliability
+# Its own run: the suite's conftest prints the reliability summary (cases, faults, leaks, slowest failure)
+# and writes build/reliability-summary.json, which needs it to be an initial conftest of the session.
+pytest_stage "pytest (reliability and security)" build/junit-reliability.xml tests/reliability -q -n 2 --dist loadfile
 bash ci/molecule.sh 2>&1 | tee build/molecule.log
 mrc=${PIPESTATUS[0]}
 line=$(grep -E '^molecule: [0-9]+ passed, [0-9]+ failed' build/molecule.log | tail -n 1)
