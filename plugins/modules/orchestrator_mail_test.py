@@ -149,6 +149,11 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.setti
 TEST_FIELDS = [f for f in FIELDS if f not in ('enable_alerts', 'connection_timeout')]
 
 
+# Every field of the test-mail model except the password (which is never read back).
+MODEL_FIELDS = ('host', 'port', 'enable_ssl', 'use_default_credentials', 'username', 'domain', 'from_address',
+                'from_display_name')
+
+
 def build_model(merged, password):
     udc = merged.get('use_default_credentials')
     return {
@@ -179,7 +184,11 @@ def run(module, state):
     state['client'] = client
     api_obj = resolve_api(client, params, scope, partition)
     state['api'] = api_obj.name
-    current, dummy = decode_settings(api_obj.read(), api_obj.name)
+    # The stored settings only fill fields the task left out; when all are given, skip that read.
+    if all(f in desired for f in MODEL_FIELDS):
+        current = {}
+    else:
+        current, dummy = decode_settings(api_obj.read(), api_obj.name)
     merged = merge(current, desired)
     # re-check the combination actually used for the test
     validate_input(dict((k, v) for k, v in merged.items() if v is not None and k in TEST_FIELDS and k != 'password'),
