@@ -135,7 +135,7 @@ attributes:
       - infraops.uipath_orchestrator.orchestrator
 '''
 
-    # action attribute and notes, for modules with a same-named action plugin (plugins/action/, plugin_utils/inworker.py)
+    # action attribute and notes, for modules with a same-named action plugin (plugins/action/, plugin_utils/task_action.py)
     ACTION_INWORKER = r'''
 options: {}
 attributes:
@@ -147,10 +147,10 @@ attributes:
         starting a module process. Results, check mode, diff mode and no_log censoring are the same as with a
         module process.
 notes:
-  - With ansible-core 2.19 or later and a local connection (the usual case, also C(delegate_to=localhost)) the module runs in the controller's Python
-    inside the Ansible worker process, so C(ansible_python_interpreter) is not used and no interpreter is discovered.
-    With any other connection (for example C(delegate_to) a remote host), with C(become), with C(async) or with an older ansible-core it runs as
-    a normal module process on the target.
+  - With a local connection (the usual case, also C(delegate_to=localhost)) the module runs in the controller's
+    Python inside the Ansible worker process, so C(ansible_python_interpreter) is not used and no interpreter is
+    discovered. With any other connection (for example C(delegate_to) a remote host), with C(become) or with
+    C(async) it runs as a normal module process on the target.
 '''
 
     # mail field options, shared by orchestrator_mail_settings and orchestrator_mail_test

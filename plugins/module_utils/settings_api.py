@@ -30,16 +30,11 @@ __metaclass__ = type
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
-    OrchestratorClient,
     OrchestratorError,
-    format_error_body,
-    one_line,
-    validate_connection_params,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     CLASSIC_KEYS,
     IDENTITY_KEYS,
-    ValidationError,
 )
 
 CLASSIC_FILTER = "startswith(Name,'Abp.Net.Mail') or Name eq 'Alerts.Email.Enabled'"
@@ -154,88 +149,3 @@ class IdentitySettingsAPI(object):
             body['partitionGlobalId'] = self.partition
         return self.client.request('POST', self._url('/VerifySmtpSettings'), body=body, expect_json=False,
                                    what='sending the test mail (POST identity /api/Setting/VerifySmtpSettings)')
-
-
-def check_scope(params, scope):
-    """Scope/api/organization consistency that needs no request. Returns the Identity partition (or None)."""
-    api = params.get('api') or 'auto'
-    org = params.get('organization_id')
-    if scope == 'organization':
-        if api == 'classic':
-            raise ValidationError('scope: organization needs the Identity settings API; the classic API knows only '
-                                  'tenant and host (use api: identity or auto)')
-        if not org:
-            raise ValidationError('organization_id: required for scope: organization (the organization\'s '
-                                  'partitionGlobalId GUID)')
-        return org
-    if scope == 'host':
-        return None
-    if api == 'identity' and not org:
-        raise ValidationError('organization_id: required for scope: tenant with the Identity API (settings are '
-                              'per organization there); give organization_id or use scope: host')
-    return org
-
-
-def make_client(module, scope):
-    """Validate connection options and build the client (login tenant ``Host`` for scope host)."""
-    params = module.params
-    validate_connection_params(params)
-    login_tenant = 'Host' if scope == 'host' else params.get('tenant')
-    client = OrchestratorClient(params, warn=module.warn, login_tenant=login_tenant,
-                                no_log_values=module.no_log_values)
-    client.add_secret(params.get('password'))  # the SMTP password, scrubbed even if a server echoes it
-    return client
-
-
-def resolve_api(client, params, scope, partition):
-    """Return the settings API object for ``params['api']`` (auto probes Identity once)."""
-    api = params.get('api') or 'auto'
-    if api == 'classic':
-        return ClassicSettingsAPI(client)
-    identity = IdentitySettingsAPI(client, partition)
-    if api == 'identity' or scope == 'organization' or partition:
-        return identity
-    # (an organization_id means the Identity API: no probe needed.) Otherwise one read decides; it is kept,
-    # so detection costs one request only on a classic server.
-    try:
-        identity._cached = identity.read()
-    except OrchestratorError as exc:
-        if exc.status == 404:
-            return ClassicSettingsAPI(client)
-        raise
-    if scope == 'tenant' and not partition:
-        raise ValidationError('organization_id: required for scope: tenant because this server uses the Identity '
-                              'settings API (settings are per organization there); give organization_id or use '
-                              'scope: host')
-    return identity
-
-
-def server_error_text(exc):
-    """The server's own text of an error (for the SMTP test), else the whole message."""
-    if getattr(exc, 'body', None):
-        text = format_error_body(exc.body)
-        if text:
-            return one_line(text)
-    return exc.msg if hasattr(exc, 'msg') else to_text(exc)
-
-
-def run_and_exit(module, run):
-    """Call ``run(module, state)`` and exit with its result; on a handled error fail with one scrubbed line.
-
-    ``run`` records the client (``state['client']``) and the chosen API (``state['api']``) as soon as it has
-    them, so a failure still reports the request count and the API, and never carries a secret.
-    """
-    state = {}
-    try:
-        result = run(module, state)
-    except (ValidationError, OrchestratorError) as exc:
-        client = state.get('client')
-        msg = str(exc)
-        extra = {}
-        if client is not None:
-            msg = client.scrub(msg)
-            extra['http_requests'] = client.request_count
-        if state.get('api'):
-            extra['api'] = state['api']
-        module.fail_json(msg=msg, changed=False, **extra)
-    module.exit_json(**result)

@@ -101,40 +101,12 @@ http_requests:
   sample: 2
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
-    ORCHESTRATOR_ARGUMENT_SPEC,
-)
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
-    decode_settings,
-    display,
-)
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import (
-    check_scope,
-    make_client,
-    resolve_api,
-    run_and_exit,
-)
-
-
-def run(module, state):
-    scope = module.params['scope']
-    partition = check_scope(module.params, scope)
-    client = state['client'] = make_client(module, scope)
-    api_obj = resolve_api(client, module.params, scope, partition)
-    state['api'] = api_obj.name
-    current, password_set = decode_settings(api_obj.read(), api_obj.name)
-    eff_scope = scope if api_obj.name == 'classic' else ('organization' if partition else 'host')
-    return dict(changed=False, settings=display(current, api_obj.name, password_set), api=api_obj.name,
-                scope=eff_scope, http_requests=client.request_count)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import info_task
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import run_as_module
 
 
 def main():
-    argument_spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
-    argument_spec.update(scope=dict(type='str', default='tenant', choices=['tenant', 'organization', 'host']))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_and_exit(module, run)
+    run_as_module(info_task)
 
 
 if __name__ == '__main__':

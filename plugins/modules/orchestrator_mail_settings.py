@@ -72,19 +72,42 @@ options:
     default: tenant
   update_password:
     description:
+      - V(on_create) sends O(password) only when no password is stored, so a rerun with the same options
+        writes nothing and reports C(ok); with V(on_create), O(password) may be omitted together with
+        O(use_default_credentials=false) when a password is already stored.
       - V(always) sends O(password) on every run when it is given, so a task with a password reports
         C(changed) on every run (the stored password cannot be compared).
-      - V(on_create) sends O(password) only when no password is stored, so runs are idempotent; with
-        V(on_create), O(password) may be omitted together with O(use_default_credentials=false) when a password
-        is already stored.
       - With either value, O(password) is also sent whenever O(host), O(port), O(enable_ssl) or O(username)
         change in the same run.
     type: str
     choices: [always, on_create]
-    default: always
+    default: on_create
   allow_from_mismatch:
     description:
       - Allow O(from_address) to differ from O(username). UiPath documents that the two must be equal.
+    type: bool
+    default: false
+  test_mail:
+    description:
+      - When to send a test mail to O(test_recipient) with the settings as they will be stored, through
+        Orchestrator's test-mail endpoint, B(before) writing. A refused test mail fails the task and nothing is
+        written, so a wrong SMTP password is never stored.
+      - V(on_change) sends it only when this run writes; V(always) on every run; V(never) not at all.
+      - Without O(test_recipient) no test mail is sent. In check mode no test mail is sent; RV(test_mail.reason) says
+        whether one would be.
+      - Sending a test mail needs O(password) unless O(use_default_credentials=true) (the stored one cannot be read).
+    type: str
+    choices: [never, on_change, always]
+    default: never
+  test_recipient:
+    description:
+      - E-mail address that receives the test mail (see O(test_mail)).
+    type: str
+  verify_write:
+    description:
+      - After a write, read the settings again and report what is actually stored in RV(after). The API has no
+        concurrency control, so two runs writing the same instance at once end last-writer-wins per key; this
+        shows the outcome.
     type: bool
     default: false
 notes:
@@ -116,7 +139,8 @@ EXAMPLES = r'''
     password: "{{ gmail_app_password }}"
     from_address: robots@example.com
     from_display_name: Orchestrator
-    update_password: on_create
+    test_mail: on_change
+    test_recipient: ops@example.com
 
 - name: Anonymous internal relay at host level
   infraops.uipath_orchestrator.orchestrator_mail_settings:
@@ -213,6 +237,21 @@ after:
     password: "********"
     from_address: robots@example.com
     from_display_name: Orchestrator
+test_mail:
+  description: Whether a test mail was sent by this task, to whom, and why (or why not).
+  returned: success
+  type: dict
+  contains:
+    sent:
+      description: V(true) when the test mail was accepted by Orchestrator.
+      type: bool
+    recipient:
+      description: The test recipient (O(test_recipient)), or V(null).
+      type: str
+    reason:
+      description: Why a mail was or was not sent, for example V(settings change), V(no change), V(check mode ...).
+      type: str
+  sample: {sent: true, recipient: ops@example.com, reason: settings change}
 http_requests:
   description: Number of HTTP requests sent by this task (logins and retries included).
   returned: always
@@ -220,85 +259,12 @@ http_requests:
   sample: 3
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
-    ORCHESTRATOR_ARGUMENT_SPEC,
-)
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
-    FIELDS,
-    MAIL_FIELDS_ARGUMENT_SPEC,
-    ValidationError,
-    after_values,
-    decode_settings,
-    display,
-    encode_writes,
-    plan,
-    validate_input,
-    validate_merged,
-)
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import (
-    check_scope,
-    make_client,
-    resolve_api,
-    run_and_exit,
-)
-
-
-def run(module, state):
-    params = module.params
-    scope = params['scope']
-    desired = dict((f, params[f]) for f in FIELDS if params.get(f) is not None)
-
-    partition = check_scope(params, scope)
-    if params['api'] == 'classic' and 'connection_timeout' in desired:
-        raise ValidationError('connection_timeout: only supported by the Identity settings API (api is classic)')
-    validate_input(desired, params['update_password'], params['allow_from_mismatch'])
-
-    client = make_client(module, scope)
-    state['client'] = client
-    api_obj = resolve_api(client, params, scope, partition)
-    api = api_obj.name
-    state['api'] = api
-    if api == 'identity':
-        if 'enable_alerts' in desired:
-            module.warn('enable_alerts is ignored: the Identity settings API has no e-mail alerts key')
-            desired.pop('enable_alerts')
-        eff_scope = 'organization' if partition else 'host'
-    else:
-        if 'connection_timeout' in desired:
-            raise ValidationError('connection_timeout: only supported by the Identity settings API (this server '
-                                  'uses the classic API)')
-        eff_scope = scope
-
-    raw = api_obj.read()
-    current, password_set = decode_settings(raw, api)
-    validate_merged(current, desired, password_set, params['update_password'], params['allow_from_mismatch'])
-    changed_fields, writes = plan(current, desired, password_set, api, params['update_password'])
-
-    if writes and not module.check_mode:
-        api_obj.write(encode_writes(writes, api))
-
-    after, pw_after = after_values(current, writes, password_set)
-    before_d = display(current, api, password_set)
-    after_d = display(after, api, pw_after)
-    result = dict(changed=bool(writes), api=api, scope=eff_scope, changed_fields=changed_fields,
-                  before=before_d, after=after_d, http_requests=client.request_count)
-    if module._diff:
-        result['diff'] = dict(before=before_d, after=after_d)
-    return result
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import settings_task
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import run_as_module
 
 
 def main():
-    argument_spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
-    argument_spec.update(MAIL_FIELDS_ARGUMENT_SPEC)
-    argument_spec.update(
-        scope=dict(type='str', default='tenant', choices=['tenant', 'organization', 'host']),
-        update_password=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
-        allow_from_mismatch=dict(type='bool', default=False),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_and_exit(module, run)
+    run_as_module(settings_task)
 
 
 if __name__ == '__main__':

@@ -122,108 +122,12 @@ http_requests:
   sample: 3
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
-    ORCHESTRATOR_ARGUMENT_SPEC,
-    OrchestratorError,
-)
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
-    FIELDS,
-    MAIL_FIELDS_ARGUMENT_SPEC,
-    ValidationError,
-    decode_settings,
-    is_email,
-    merge,
-    validate_fields,
-    validate_input,
-)
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import (
-    check_scope,
-    make_client,
-    resolve_api,
-    run_and_exit,
-    server_error_text,
-)
-
-TEST_FIELDS = [f for f in FIELDS if f not in ('enable_alerts', 'connection_timeout')]
-
-
-# Every field of the test-mail model except the password (which is never read back).
-MODEL_FIELDS = ('host', 'port', 'enable_ssl', 'use_default_credentials', 'username', 'domain', 'from_address',
-                'from_display_name')
-
-
-def build_model(merged, password):
-    udc = merged.get('use_default_credentials')
-    return {
-        'Host': merged.get('host') or '',
-        'Port': int(merged['port']) if isinstance(merged.get('port'), int) else 25,
-        'EnableSsl': merged.get('enable_ssl') is True,
-        'UseDefaultCredentials': udc is True,
-        'UserName': merged.get('username') or '',
-        'Password': password or '',
-        'Domain': merged.get('domain') or '',
-        'DefaultFromAddress': merged.get('from_address') or '',
-        'DefaultFromDisplayName': merged.get('from_display_name') or '',
-    }
-
-
-def run(module, state):
-    params = module.params
-    scope = params['scope']
-    recipient = params['recipient']
-    if not recipient or not is_email(recipient):
-        raise ValidationError('recipient: not a valid e-mail address (got %r)' % (recipient,))
-    desired = dict((f, params[f]) for f in TEST_FIELDS if params.get(f) is not None)
-    partition = check_scope(params, scope)
-    validate_fields(desired)
-    validate_input(desired, 'on_create', params['allow_from_mismatch'])
-
-    client = make_client(module, scope)
-    state['client'] = client
-    api_obj = resolve_api(client, params, scope, partition)
-    state['api'] = api_obj.name
-    # The stored settings only fill fields the task left out; when all are given, skip that read.
-    if all(f in desired for f in MODEL_FIELDS):
-        current = {}
-    else:
-        current, dummy = decode_settings(api_obj.read(), api_obj.name)
-    merged = merge(current, desired)
-    # re-check the combination actually used for the test
-    validate_input(dict((k, v) for k, v in merged.items() if v is not None and k in TEST_FIELDS and k != 'password'),
-                   'on_create', params['allow_from_mismatch'])
-    if not merged.get('host'):
-        raise ValidationError('host: required (no SMTP host is stored)')
-    if merged.get('use_default_credentials') is not True and not desired.get('password'):
-        raise ValidationError('password: required to send a test mail unless use_default_credentials is true '
-                              '(the stored password cannot be read)')
-    eff_scope = scope if api_obj.name == 'classic' else ('organization' if partition else 'host')
-    result = dict(changed=False, recipient=recipient, api=api_obj.name, scope=eff_scope)
-    if module.check_mode:
-        result.update(accepted=False, msg='check mode: test mail not sent')
-    else:
-        try:
-            api_obj.verify(recipient, build_model(merged, desired.get('password')))
-        except OrchestratorError as exc:
-            if exc.status is None or exc.status in (401, 403, 404):
-                raise
-            raise OrchestratorError('test mail to %s was not accepted: %s' % (recipient, server_error_text(exc)))
-        result['accepted'] = True
-    result['http_requests'] = client.request_count
-    return result
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import test_mail_task
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import run_as_module
 
 
 def main():
-    argument_spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
-    argument_spec.update(dict((k, v) for k, v in MAIL_FIELDS_ARGUMENT_SPEC.items() if k in TEST_FIELDS))
-    argument_spec.update(
-        recipient=dict(type='str', required=True),
-        scope=dict(type='str', default='tenant', choices=['tenant', 'organization', 'host']),
-        allow_from_mismatch=dict(type='bool', default=False),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_and_exit(module, run)
+    run_as_module(test_mail_task)
 
 
 if __name__ == '__main__':

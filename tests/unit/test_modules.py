@@ -1,12 +1,12 @@
-"""Run the modules' main() in-process against the tiny fake server (fake_server.py)."""
+"""Run the modules' tasks in-process, as the action plugins do, against the tiny fake server (fake_server.py)."""
 import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.infraops.uipath_orchestrator.plugins.modules import (
-    orchestrator_mail_info, orchestrator_mail_settings, orchestrator_mail_test)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import (
+    info_task as orchestrator_mail_info, settings_task as orchestrator_mail_settings,
+    test_mail_task as orchestrator_mail_test)
+from ansible_collections.infraops.uipath_orchestrator.plugins.plugin_utils.task_action import run_task
 
 from fake_server import Fake, MASK, ORG
 
@@ -31,17 +31,10 @@ def fake_id():
     f.stop()
 
 
-def run(module, args, capsys, check=False, diff=False):
-    args = dict(args)
-    if check:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
+def run(task, args, capsys, check=False, diff=False):
+    res = run_task(task, args, {}, check, diff, "unit")
+    res.setdefault("failed", False)
+    return res, json.dumps(res)
 
 
 def settings(fake, capsys, check=False, diff=False, **kw):
@@ -72,8 +65,8 @@ def test_only_changed_keys_in_one_write(fake, capsys):
 
 
 def test_always_sends_password_and_never_the_mask(fake, capsys):
-    settings(fake, capsys, **GMAIL)
-    res, out = settings(fake, capsys, **GMAIL)
+    settings(fake, capsys, update_password="always", **GMAIL)
+    res, out = settings(fake, capsys, update_password="always", **GMAIL)
     assert res["changed_fields"] == ["password"] and SMTP_PW not in out
     for call in fake.writes():
         assert MASK not in json.dumps(call[2], ensure_ascii=False)
@@ -111,7 +104,8 @@ def test_validation_fails_before_any_request(fake, capsys):
     ({"host": "smtp.example.com\r\nX: y"}, "host"),
     ({"from_display_name": "a\r\nBcc: x@example.com"}, "from_display_name"),
     ({"enable_ssl": True, "use_default_credentials": True}, "enable_ssl"),
-    ({"use_default_credentials": False, "username": "a@example.com", "from_address": "a@example.com"}, "password"),
+    ({"use_default_credentials": False, "username": "a@example.com", "from_address": "a@example.com",
+      "update_password": "always"}, "password"),
     ({"connection_timeout": 1000}, "connection_timeout"),
     ({"scope": "organization"}, "scope"),
     ({"orchestrator_url": "ftp://x"}, "orchestrator_url"),

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2025, infraops
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The orchestrator_mail_settings task: read once, compare, test (optionally) and write only what differs."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+    ORCHESTRATOR_ARGUMENT_SPEC,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
+    FIELDS,
+    MAIL_FIELDS_ARGUMENT_SPEC,
+    ValidationError,
+    after_values,
+    decode_settings,
+    display,
+    encode_writes,
+    merge,
+    plan,
+    validate_input,
+    validate_merged,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
+    CONNECTION_RULES,
+    SCOPE_OPTION,
+    check_scope,
+    effective_scope,
+    make_client,
+    resolve_api,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import test_mail_task
+
+RULES = CONNECTION_RULES
+
+
+def argument_spec():
+    spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
+    spec.update(MAIL_FIELDS_ARGUMENT_SPEC)
+    spec.update(
+        scope=dict(SCOPE_OPTION),
+        update_password=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False),
+        allow_from_mismatch=dict(type='bool', default=False),
+        test_mail=dict(type='str', default='never', choices=['never', 'on_change', 'always']),
+        test_recipient=dict(type='str'),
+        verify_write=dict(type='bool', default=False),
+    )
+    return spec
+
+
+def _test_decision(params, writes, check_mode):
+    """(send?, reason) for the test mail of this run."""
+    mode = params['test_mail']
+    if mode == 'never':
+        return False, 'test_mail is never'
+    if not params.get('test_recipient'):
+        return False, 'no test_recipient'
+    if mode == 'on_change' and not writes:
+        return False, 'no change'
+    if check_mode:
+        return False, 'check mode (would be sent: %s)' % ('settings change' if writes else 'test_mail is always')
+    return True, 'settings change' if writes else 'test_mail is always'
+
+
+def run(params, ctx, state):
+    scope = params['scope']
+    desired = dict((f, params[f]) for f in FIELDS if params.get(f) is not None)
+
+    partition = check_scope(params, scope)
+    if params['api'] == 'classic' and 'connection_timeout' in desired:
+        raise ValidationError('connection_timeout: only supported by the Identity settings API (api is classic)')
+    if params['test_mail'] != 'never' and params.get('test_recipient'):
+        test_mail_task.check_recipient('test_recipient', params.get('test_recipient'))
+    validate_input(desired, params['update_password'], params['allow_from_mismatch'])
+
+    client = make_client(params, scope, ctx, state)
+    api_obj = resolve_api(client, params, scope, partition, state)
+    api = api_obj.name
+    if api == 'identity':
+        if 'enable_alerts' in desired:
+            ctx.warn('enable_alerts is ignored: the Identity settings API has no e-mail alerts key')
+            desired.pop('enable_alerts')
+    elif 'connection_timeout' in desired:
+        raise ValidationError('connection_timeout: only supported by the Identity settings API (this server '
+                              'uses the classic API)')
+
+    current, password_set = decode_settings(api_obj.read(), api)
+    validate_merged(current, desired, password_set, params['update_password'], params['allow_from_mismatch'])
+    changed_fields, writes = plan(current, desired, password_set, api, params['update_password'])
+
+    send_test, reason = _test_decision(params, writes, ctx.check_mode)
+    test_result = dict(sent=False, recipient=params.get('test_recipient'), reason=reason)
+    if send_test:
+        # Test first, with the settings as they will be stored: a refused test mail stops the run, nothing written.
+        merged = merge(current, desired)
+        test_mail_task.check_sendable(merged, desired.get('password'), option='password')
+        test_mail_task.send(client, api_obj, params['test_recipient'], merged, desired.get('password'))
+        test_result['sent'] = True
+
+    if writes and not ctx.check_mode:
+        api_obj.write(encode_writes(writes, api))
+
+    after, pw_after = after_values(current, writes, password_set)
+    if writes and params['verify_write'] and not ctx.check_mode:
+        after, pw_after = decode_settings(api_obj.read(), api)  # what is actually stored (last writer wins)
+    before_d = display(current, api, password_set)
+    after_d = display(after, api, pw_after)
+    result = dict(changed=bool(writes), api=api, scope=effective_scope(api, scope, partition),
+                  changed_fields=changed_fields, before=before_d, after=after_d, test_mail=test_result,
+                  http_requests=client.request_count)
+    if ctx.diff:
+        result['diff'] = dict(before=before_d, after=after_d)
+    return result

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2025, infraops
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The orchestrator_mail_test task: send a test mail with given (unsaved) settings, filled from the stored ones."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+    ORCHESTRATOR_ARGUMENT_SPEC,
+    OrchestratorError,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
+    FIELDS,
+    MAIL_FIELDS_ARGUMENT_SPEC,
+    ValidationError,
+    decode_settings,
+    is_email,
+    merge,
+    validate_fields,
+    validate_input,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
+    CONNECTION_RULES,
+    SCOPE_OPTION,
+    check_scope,
+    effective_scope,
+    make_client,
+    resolve_api,
+    server_error_text,
+)
+
+RULES = CONNECTION_RULES
+TEST_FIELDS = [f for f in FIELDS if f not in ('enable_alerts', 'connection_timeout')]
+# Every field of the test-mail model except the password (which is never read back).
+MODEL_FIELDS = ('host', 'port', 'enable_ssl', 'use_default_credentials', 'username', 'domain', 'from_address',
+                'from_display_name')
+
+
+def argument_spec():
+    spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
+    spec.update(dict((k, v) for k, v in MAIL_FIELDS_ARGUMENT_SPEC.items() if k in TEST_FIELDS))
+    spec.update(
+        recipient=dict(type='str', required=True),
+        scope=dict(SCOPE_OPTION),
+        allow_from_mismatch=dict(type='bool', default=False),
+    )
+    return spec
+
+
+def build_model(merged, password):
+    """The SMTP model of a test mail (field names of the settings models, see docs/API.md)."""
+    return {
+        'Host': merged.get('host') or '',
+        'Port': int(merged['port']) if isinstance(merged.get('port'), int) else 25,
+        'EnableSsl': merged.get('enable_ssl') is True,
+        'UseDefaultCredentials': merged.get('use_default_credentials') is True,
+        'UserName': merged.get('username') or '',
+        'Password': password or '',
+        'Domain': merged.get('domain') or '',
+        'DefaultFromAddress': merged.get('from_address') or '',
+        'DefaultFromDisplayName': merged.get('from_display_name') or '',
+    }
+
+
+def check_recipient(option, recipient):
+    if not recipient or not is_email(recipient):
+        raise ValidationError('%s: not a valid e-mail address (got %r)' % (option, recipient))
+
+
+def check_sendable(merged, password, option='password'):
+    """The merged settings must be complete enough to send a test mail (the stored password cannot be read)."""
+    if not merged.get('host'):
+        raise ValidationError('host: required (no SMTP host is stored)')
+    if merged.get('use_default_credentials') is not True and not password:
+        raise ValidationError('%s: required to send a test mail unless use_default_credentials is true '
+                              '(the stored password cannot be read)' % option)
+
+
+def send(client, api_obj, recipient, merged, password):
+    """Send one test mail; an SMTP refusal says so, a login failure stays a login failure."""
+    client.ensure_token()
+    try:
+        api_obj.verify(recipient, build_model(merged, password))
+    except OrchestratorError as exc:
+        if exc.status is None or exc.status in (401, 403, 404) or getattr(exc, 'login_failed', False):
+            raise
+        raise OrchestratorError('test mail to %s was not accepted: %s' % (recipient, server_error_text(exc)))
+
+
+def run(params, ctx, state):
+    scope = params['scope']
+    recipient = params['recipient']
+    check_recipient('recipient', recipient)
+    desired = dict((f, params[f]) for f in TEST_FIELDS if params.get(f) is not None)
+    partition = check_scope(params, scope)
+    validate_fields(desired)
+    validate_input(desired, 'on_create', params['allow_from_mismatch'])
+
+    client = make_client(params, scope, ctx, state)
+    api_obj = resolve_api(client, params, scope, partition, state)
+    # The stored settings only fill fields the task left out; when all are given, skip that read.
+    if all(f in desired for f in MODEL_FIELDS):
+        current = {}
+    else:
+        current, dummy = decode_settings(api_obj.read(), api_obj.name)
+    merged = merge(current, desired)
+    # re-check the combination actually used for the test
+    validate_input(dict((k, v) for k, v in merged.items() if v is not None and k in TEST_FIELDS and k != 'password'),
+                   'on_create', params['allow_from_mismatch'])
+    check_sendable(merged, desired.get('password'))
+    result = dict(changed=False, recipient=recipient, api=api_obj.name,
+                  scope=effective_scope(api_obj.name, scope, partition))
+    if ctx.check_mode:
+        result.update(accepted=False, msg='check mode: test mail not sent')
+    else:
+        send(client, api_obj, recipient, merged, desired.get('password'))
+        result['accepted'] = True
+    result['http_requests'] = client.request_count
+    return result
