@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
     ORCHESTRATOR_ARGUMENT_SPEC,
+    OrchestratorError,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     FIELDS,
@@ -33,6 +34,10 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_
     resolve_api,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import test_mail_task
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.tenant_alerts import (
+    DEFAULT_ALERTS_KEY,
+    TenantAlertsToggle,
+)
 
 RULES = CONNECTION_RULES
 
@@ -47,6 +52,7 @@ def argument_spec():
         test_mail=dict(type='str', default='never', choices=['never', 'on_change', 'always']),
         test_recipient=dict(type='str'),
         verify_write=dict(type='bool', default=False),
+        alerts_key=dict(type='str', default=DEFAULT_ALERTS_KEY, no_log=False),
     )
     return spec
 
@@ -79,10 +85,11 @@ def run(params, ctx, state):
     client = make_client(params, scope, ctx, state)
     api_obj = resolve_api(client, params, scope, partition, state)
     api = api_obj.name
+    alerts = None  # Identity era: (toggle, stored, wanted) of the tenant's "Enable email alerts"
     if api == 'identity':
         if 'enable_alerts' in desired:
-            ctx.warn('enable_alerts is ignored: the Identity settings API has no e-mail alerts key')
-            desired.pop('enable_alerts')
+            toggle = TenantAlertsToggle(client, params['alerts_key'])
+            alerts = (toggle, toggle.read(), desired.pop('enable_alerts'))
     elif 'connection_timeout' in desired:
         raise ValidationError('connection_timeout: only supported by the Identity settings API (this server '
                               'uses the classic API)')
@@ -90,8 +97,11 @@ def run(params, ctx, state):
     current, password_set = decode_settings(api_obj.read(), api)
     validate_merged(current, desired, password_set, params['update_password'], params['allow_from_mismatch'])
     changed_fields, writes = plan(current, desired, password_set, api, params['update_password'])
+    alerts_change = alerts is not None and alerts[1] != alerts[2]
+    if alerts_change:
+        changed_fields.insert(0, 'enable_alerts')
 
-    send_test, reason = _test_decision(params, writes, ctx.check_mode)
+    send_test, reason = _test_decision(params, writes or alerts_change, ctx.check_mode)
     test_result = dict(sent=False, recipient=params.get('test_recipient'), reason=reason)
     if send_test:
         # Test first, with the settings as they will be stored: a refused test mail stops the run, nothing written.
@@ -102,13 +112,24 @@ def run(params, ctx, state):
 
     if writes and not ctx.check_mode:
         api_obj.write(encode_writes(writes, api))
+    if alerts_change and not ctx.check_mode:
+        try:
+            alerts[0].write(alerts[2])
+        except OrchestratorError as exc:
+            if writes:
+                raise OrchestratorError('%s (the SMTP settings were written; only the alerts toggle was not)' % exc,
+                                        status=exc.status)
+            raise
 
     after, pw_after = after_values(current, writes, password_set)
     if writes and params['verify_write'] and not ctx.check_mode:
         after, pw_after = decode_settings(api_obj.read(), api)  # what is actually stored (last writer wins)
     before_d = display(current, api, password_set)
     after_d = display(after, api, pw_after)
-    result = dict(changed=bool(writes), api=api, scope=effective_scope(api, scope, partition),
+    if alerts is not None:
+        before_d['enable_alerts'] = alerts[1]
+        after_d['enable_alerts'] = alerts[2]
+    result = dict(changed=bool(writes) or alerts_change, api=api, scope=effective_scope(api, scope, partition),
                   changed_fields=changed_fields, before=before_d, after=after_d, test_mail=test_result,
                   http_requests=client.request_count)
     if ctx.diff:

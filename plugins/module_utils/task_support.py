@@ -14,7 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.common.text.converters import to_text
+import base64
+import json
+import re
+
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
     OrchestratorClient,
@@ -59,6 +64,7 @@ class TaskState(object):
     def __init__(self):
         self.client = None
         self.api = None
+        self.organization = None  # (organization id, how it was found) once known
 
     def failure(self, exc):
         """The failure result for a handled error: one scrubbed line, the request count and the API."""
@@ -74,23 +80,88 @@ class TaskState(object):
 
 
 def check_scope(params, scope):
-    """Scope/api/organization consistency that needs no request. Returns the Identity partition (or None)."""
+    """Scope/api consistency that needs no request. Returns the given Identity partition (or None).
+
+    Without ``organization_id`` the organization is found after login (see :func:`discover_organization`).
+    """
     api = params.get('api') or 'auto'
-    org = params.get('organization_id')
-    if scope == 'organization':
-        if api == 'classic':
-            raise ValidationError('scope: organization needs the Identity settings API; the classic API knows only '
-                                  'tenant and host (use api: identity or auto)')
-        if not org:
-            raise ValidationError('organization_id: required for scope: organization (the organization\'s '
-                                  'partitionGlobalId GUID)')
-        return org
+    if scope == 'organization' and api == 'classic':
+        raise ValidationError('scope: organization needs the Identity settings API; the classic API knows only '
+                              'tenant and host (use api: identity or auto)')
     if scope == 'host':
         return None
-    if api == 'identity' and not org:
-        raise ValidationError('organization_id: required for scope: tenant with the Identity API (settings are '
-                              'per organization there); give organization_id or use scope: host')
-    return org
+    return params.get('organization_id') or None
+
+
+# Automation Cloud and Automation Suite: https://{host}/{org}/{tenant}/orchestrator_
+_PLATFORM_URL_RE = re.compile(r'^/(?P<org>[^/]+)/(?P<tenant>[^/]+)/orchestrator_/?$')
+
+
+def platform_url_parts(url):
+    """(origin, organization name, tenant name) of a Cloud / Automation Suite Orchestrator URL, else None."""
+    parts = urlsplit(url)
+    match = _PLATFORM_URL_RE.match(parts.path or '')
+    if not match:
+        return None
+    return '%s://%s' % (parts.scheme, parts.netloc), match.group('org'), match.group('tenant')
+
+
+def derive_connection(params):
+    """Fill ``identity_url`` and ``tenant`` from a Cloud / Automation Suite URL (explicit options win)."""
+    found = platform_url_parts(params['orchestrator_url'])
+    if not found:
+        return params
+    origin, org, tenant = found
+    params = dict(params)
+    if not params.get('identity_url'):
+        params['identity_url'] = '%s/%s/identity_' % (origin, org)
+    if not params.get('tenant') or params.get('tenant') == 'Default':
+        params['tenant'] = tenant
+    return params
+
+
+def token_organization(token):
+    """The organization id carried by a JWT access token (claim prt_id, as UiPath's own clients read it)."""
+    if not token or token.count('.') != 2:
+        return None
+    payload = token.split('.')[1]
+    try:
+        claims = json.loads(to_text(base64.urlsafe_b64decode(to_native(payload) + '=' * (-len(payload) % 4))))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    for name in ('prt_id', 'prtId', 'organizationId'):
+        value = claims.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def discover_organization(client, params, state, required=True):
+    """Find the organization (Identity partition) for this login: token claim, then the portal endpoint.
+
+    Returns the id, or None when ``required`` is false and nothing was found.
+    """
+    org = token_organization(client.ensure_token())
+    if org:
+        state.organization = (org, 'access token claim prt_id')
+        return org
+    found = platform_url_parts(params['orchestrator_url'])
+    if found:
+        origin, org_name, dummy = found
+        resp = client.request('GET', '%s/%s/portal_/api/filtering/leftnav/tenantsAndOrganizationInfo' % (
+            origin, org_name), what='finding the organization (GET portal_ tenantsAndOrganizationInfo)')
+        info = resp.data.get('organization') if isinstance(resp.data, dict) else None
+        org = info.get('id') if isinstance(info, dict) else None
+        if isinstance(org, str) and org:
+            state.organization = (org, 'portal tenantsAndOrganizationInfo')
+            return org
+    if not required:
+        return None
+    raise ValidationError('organization_id: not found (the access token has no prt_id claim and orchestrator_url '
+                          'names no organization); give organization_id (the organization\'s GUID) or use the '
+                          'https://{host}/{org}/{tenant}/orchestrator_ URL form, or use scope: host')
 
 
 def make_client(params, scope, ctx, state):
@@ -99,6 +170,7 @@ def make_client(params, scope, ctx, state):
         validate_connection_params(params)
     except OrchestratorError as exc:
         raise ValidationError(to_text(exc))
+    params = derive_connection(params)
     login_tenant = 'Host' if scope == 'host' else params.get('tenant')
     client = OrchestratorClient(params, warn=ctx.warn, login_tenant=login_tenant, no_log_values=ctx.no_log_values)
     client.add_secret(params.get('password'))  # the SMTP password, scrubbed even if a server echoes it
@@ -107,32 +179,55 @@ def make_client(params, scope, ctx, state):
 
 
 def resolve_api(client, params, scope, partition, state):
-    """Return the settings API object for ``params['api']`` (auto probes Identity once)."""
+    """Return the settings API object for ``params['api']`` (auto probes Identity once).
+
+    For the Identity API at tenant or organization scope without ``organization_id`` the organization is
+    discovered after login; an explicit ``organization_id`` costs no extra request.
+    """
     api = params.get('api') or 'auto'
+    if partition:
+        state.organization = (partition, 'organization_id')
     if api == 'classic':
         chosen = ClassicSettingsAPI(client)
     elif api == 'identity' or scope == 'organization' or partition:
+        if not partition and scope != 'host':
+            partition = discover_organization(client, params, state)
         chosen = IdentitySettingsAPI(client, partition)
     else:
-        chosen = _probe(client, scope, partition)
+        chosen = _probe(client, params, scope, partition, state)
     state.api = chosen.name
     return chosen
 
 
-def _probe(client, scope, partition):
+def _probe(client, params, scope, partition, state):
     # One Identity read decides; its answer is kept, so detection costs one request only on a classic server.
+    if not partition and scope != 'host':
+        partition = discover_organization(client, params, state, required=False)
     identity = IdentitySettingsAPI(client, partition)
     try:
         identity._cached = identity.read()
     except OrchestratorError as exc:
         if exc.status == 404 and not getattr(exc, 'login_failed', False):
+            state.organization = None
             return ClassicSettingsAPI(client)
+        if exc.status == 403:
+            state.api = 'identity'  # the server has the Identity API; the login may not use it
         raise
-    if scope == 'tenant' and not partition:
-        raise ValidationError('organization_id: required for scope: tenant because this server uses the Identity '
-                              'settings API (settings are per organization there); give organization_id or use '
-                              'scope: host')
+    if scope != 'host' and not partition:
+        discover_organization(client, params, state)  # raises the one-line explanation
     return identity
+
+
+def identity_login_hint(exc, client, api_name):
+    """A 403 from the Identity API for a tenant user's login: say where SMTP lives and the two ways in."""
+    if (api_name == 'identity' and getattr(exc, 'status', None) == 403 and client is not None
+            and client.auth_mode == 'ropc' and (client.login_tenant or '').lower() != 'host'):
+        return OrchestratorError(
+            '%s. On Orchestrator 2021.10 and later the SMTP settings live at host or organization level in '
+            'Identity, which a tenant user\'s login cannot change: log in to tenant Host (the host admin) or use '
+            'an external application with the PM.Setting scope (client_id/client_secret)' % to_text(exc).rstrip('.'),
+            status=403)
+    return exc
 
 
 def effective_scope(api_name, scope, partition):
@@ -154,9 +249,14 @@ def execute(task, params, ctx):
     """Run ``task.run(params, ctx, state)``; a handled error becomes a failure result (never a traceback)."""
     state = TaskState()
     try:
-        return task.run(params, ctx, state)
-    except (ValidationError, OrchestratorError) as exc:
+        result = task.run(params, ctx, state)
+    except ValidationError as exc:
         return state.failure(exc)
+    except OrchestratorError as exc:
+        return state.failure(identity_login_hint(exc, state.client, state.api))
+    if state.organization and result.get('api') == 'identity':
+        result['organization_id'], result['organization_source'] = state.organization
+    return result
 
 
 def run_as_module(task):

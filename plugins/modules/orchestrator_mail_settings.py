@@ -51,7 +51,10 @@ options:
   enable_alerts:
     description:
       - Enable e-mail alerts (C(Alerts.Email.Enabled)).
-      - Classic API only; the Identity API has no such key, so the option is ignored there and the result says so.
+      - With the Identity API (2021.10 and later) the toggle is not an Identity setting; it stays an Orchestrator
+        tenant setting (Settings > General), so the module reads and writes it through the tenant's
+        C(/odata/Settings) (key O(alerts_key)) in the same task, beside the SMTP settings in Identity. That costs one
+        more read, and one more write when it changes.
     type: bool
   connection_timeout:
     description:
@@ -103,6 +106,13 @@ options:
     description:
       - E-mail address that receives the test mail (see O(test_mail)).
     type: str
+  alerts_key:
+    description:
+      - Orchestrator tenant setting that holds "Enable email alerts" on Identity-era servers. UiPath documents the
+        place (tenant Settings > General) but not the key after 2020.10; C(Alerts.Email.Enabled), the 2020.10 key,
+        is an inference, so it can be overridden here.
+    type: str
+    default: Alerts.Email.Enabled
   verify_write:
     description:
       - After a write, read the settings again and report what is actually stored in RV(after). The API has no
@@ -237,6 +247,17 @@ after:
     password: "********"
     from_address: robots@example.com
     from_display_name: Orchestrator
+organization_id:
+  description: The Identity organization (partition) used.
+  returned: success with the Identity API
+  type: str
+  sample: 6e6f7267-0000-4000-8000-000000000001
+organization_source:
+  description: How RV(organization_id) was found - V(organization_id), V(access token claim prt_id) or
+    V(portal tenantsAndOrganizationInfo).
+  returned: success with the Identity API
+  type: str
+  sample: access token claim prt_id
 test_mail:
   description: Whether a test mail was sent by this task, to whom, and why (or why not).
   returned: success

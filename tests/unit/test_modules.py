@@ -203,7 +203,10 @@ def test_identity_host_scope_omits_partition(fake_id, capsys):
     res, dummy = run(orchestrator_mail_settings, args, capsys)
     assert res["changed"] and res["scope"] == "host"
     assert "partitionGlobalId" not in fake_id.calls("PUT")[0][2]
-    assert "enable_alerts is ignored" in json.dumps(res.get("warnings"))
+    # "Enable email alerts" stays an Orchestrator tenant setting: written there, in the same task, no warning
+    assert res["changed_fields"][0] == "enable_alerts" and not res.get("warnings")
+    bulk = [c for c in fake_id.log if c[1].endswith("UpdateBulk")]
+    assert bulk[-1][2] == {"settings": [{"Name": "Alerts.Email.Enabled", "Value": "true"}]}
 
 
 def test_identity_tenant_without_org_fails_clearly(fake_id, capsys):
