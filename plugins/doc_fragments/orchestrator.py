@@ -14,7 +14,11 @@ class ModuleDocFragment(object):
 options:
   orchestrator_url:
     description:
-      - Base URL of the Orchestrator, for example V(https://orch.example.com).
+      - Base URL of the Orchestrator, for example V(https://orch.example.com) (standalone).
+      - Automation Cloud and Automation Suite give the Orchestrator URL as
+        C(https://{host}/{organization}/{tenant}/orchestrator_), for example
+        V(https://cloud.uipath.com/acme/Production/orchestrator_). From that form the module derives O(identity_url)
+        (C(https://{host}/{organization}/identity_)) and O(tenant), unless they are given.
       - Must be an C(http://) or C(https://) URL without query string.
       - If not set, the environment variable E(ORCHESTRATOR_URL) is used.
     type: str
@@ -64,8 +68,9 @@ options:
     description:
       - Base URL of the Identity server, used for the OAuth token (C({identity_url}/connect/token)) and the
         Identity settings API (C({identity_url}/api/Setting)).
-      - Defaults to O(orchestrator_url) followed by C(/identity) (standalone).
-        Automation Suite and Automation Cloud use C(https://host/{organization}/identity_).
+      - Defaults to O(orchestrator_url) followed by C(/identity) (standalone), or to
+        C(https://{host}/{organization}/identity_) when O(orchestrator_url) has the Cloud / Automation Suite form.
+        On Automation Cloud only the organization-scoped base works.
     type: str
   api:
     description:
@@ -81,9 +86,14 @@ options:
     default: auto
   organization_id:
     description:
-      - Organization ID (GUID, the Identity C(partitionGlobalId)) for O(scope=organization).
-      - With the Identity API, O(scope=tenant) together with O(organization_id) is treated as
-        O(scope=organization); without it, O(scope=tenant) fails and asks for O(organization_id) or O(scope=host).
+      - Organization ID (GUID, the Identity C(partitionGlobalId)) for O(scope=organization). With the Identity
+        API, O(scope=tenant) is treated as O(scope=organization).
+      - When not given, the module finds it after login, as UiPath's own clients do - from the access token's
+        C(prt_id) claim, else (tokens of confidential applications may lack the claim) from the portal's
+        C(GET /{organization}/portal_/api/filtering/leftnav/tenantsAndOrganizationInfo) when O(orchestrator_url)
+        names the organization; else it fails and asks for O(organization_id). The result reports the organization
+        used (C(organization_id)) and how it was found (C(organization_source)). A given O(organization_id)
+        costs no extra request.
       - Ignored by the classic API.
       - If not set, the environment variable E(ORCHESTRATOR_ORGANIZATION_ID) is used.
     type: str
