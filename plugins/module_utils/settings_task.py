@@ -34,6 +34,10 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_
     resolve_api,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import test_mail_task
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_reset import (
+    check_absent_params,
+    reset,
+)
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.tenant_alerts import (
     DEFAULT_ALERTS_KEY,
     TenantAlertsToggle,
@@ -47,6 +51,7 @@ def argument_spec():
     spec.update(MAIL_FIELDS_ARGUMENT_SPEC)
     spec.update(
         scope=dict(SCOPE_OPTION),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
         update_password=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False),
         allow_from_mismatch=dict(type='bool', default=False),
         test_mail=dict(type='str', default='never', choices=['never', 'on_change', 'always']),
@@ -71,7 +76,24 @@ def _test_decision(params, writes, check_mode):
     return True, 'settings change' if writes else 'test_mail is always'
 
 
+def run_absent(params, ctx, state):
+    scope = params['scope']
+    partition = check_scope(params, scope)
+    check_absent_params(params, scope)
+    client = make_client(params, scope, ctx, state)
+    api_obj = resolve_api(client, params, scope, partition, state)
+    result = reset(api_obj, api_obj.name, ctx)
+    result.update(api=api_obj.name, scope=effective_scope(api_obj.name, scope, partition),
+                  test_mail=dict(sent=False, recipient=params.get('test_recipient'), reason='state is absent'),
+                  http_requests=client.request_count)
+    if ctx.diff:
+        result['diff'] = dict(before=result['before'], after=result['after'])
+    return result
+
+
 def run(params, ctx, state):
+    if params['state'] == 'absent':
+        return run_absent(params, ctx, state)
     scope = params['scope']
     desired = dict((f, params[f]) for f in FIELDS if params.get(f) is not None)
 

@@ -64,7 +64,11 @@ class TaskState(object):
     def __init__(self):
         self.client = None
         self.api = None
-        self.organization = None  # (organization id, how it was found) once known
+        self.organization_id = None  # the Identity partition once known ...
+        self.organization_source = None  # ... and how it was found
+
+    def found_organization(self, organization_id, source):
+        self.organization_id, self.organization_source = organization_id, source
 
     def failure(self, exc):
         """The failure result for a handled error: one scrubbed line, the request count and the API."""
@@ -145,7 +149,7 @@ def discover_organization(client, params, state, required=True):
     """
     org = token_organization(client.ensure_token())
     if org:
-        state.organization = (org, 'access token claim prt_id')
+        state.found_organization(org, 'access token claim prt_id')
         return org
     found = platform_url_parts(params['orchestrator_url'])
     if found:
@@ -155,7 +159,7 @@ def discover_organization(client, params, state, required=True):
         info = resp.data.get('organization') if isinstance(resp.data, dict) else None
         org = info.get('id') if isinstance(info, dict) else None
         if isinstance(org, str) and org:
-            state.organization = (org, 'portal tenantsAndOrganizationInfo')
+            state.found_organization(org, 'portal tenantsAndOrganizationInfo')
             return org
     if not required:
         return None
@@ -186,7 +190,7 @@ def resolve_api(client, params, scope, partition, state):
     """
     api = params.get('api') or 'auto'
     if partition:
-        state.organization = (partition, 'organization_id')
+        state.found_organization(partition, 'organization_id')
     if api == 'classic':
         chosen = ClassicSettingsAPI(client)
     elif api == 'identity' or scope == 'organization' or partition:
@@ -208,7 +212,7 @@ def _probe(client, params, scope, partition, state):
         identity._cached = identity.read()
     except OrchestratorError as exc:
         if exc.status == 404 and not getattr(exc, 'login_failed', False):
-            state.organization = None
+            state.found_organization(None, None)
             return ClassicSettingsAPI(client)
         if exc.status == 403:
             state.api = 'identity'  # the server has the Identity API; the login may not use it
@@ -254,8 +258,8 @@ def execute(task, params, ctx):
         return state.failure(exc)
     except OrchestratorError as exc:
         return state.failure(identity_login_hint(exc, state.client, state.api))
-    if state.organization and result.get('api') == 'identity':
-        result['organization_id'], result['organization_source'] = state.organization
+    if state.organization_id and result.get('api') == 'identity':
+        result.update(organization_id=state.organization_id, organization_source=state.organization_source)
     return result
 
 

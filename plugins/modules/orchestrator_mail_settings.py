@@ -73,6 +73,18 @@ options:
     type: str
     choices: [tenant, organization, host]
     default: tenant
+  state:
+    description:
+      - V(present) makes the given fields match.
+      - V(absent) deletes the instance's own mail settings, so the inherited values apply again (a classic
+        tenant falls back to the Host's values or the platform defaults; an Identity organization to the host-level
+        values or the platform defaults). Field options are ignored and no test mail is sent.
+      - With the classic API only effective values can be read, so a key counts as set when it differs from the
+        platform default; in check mode RV(after) shows the platform defaults although a Host value may apply.
+      - With the classic API V(absent) needs O(scope=tenant).
+    type: str
+    choices: [present, absent]
+    default: present
   update_password:
     description:
       - V(on_create) sends O(password) only when no password is stored, so a rerun with the same options
@@ -134,6 +146,14 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Reset the tenant's mail settings to the inherited values
+  infraops.uipath_orchestrator.orchestrator_mail_settings:
+    orchestrator_url: https://orch.example.com
+    tenant: Default
+    orchestrator_username: admin
+    orchestrator_password: "{{ vault_orchestrator_password }}"
+    state: absent
+
 - name: Gmail with an app password, tenant Default (classic API)
   infraops.uipath_orchestrator.orchestrator_mail_settings:
     orchestrator_url: https://orch.example.com
@@ -209,6 +229,13 @@ scope:
   returned: success
   type: str
   sample: tenant
+deleted_fields:
+  description:
+    - With O(state=absent), the option names whose own values were (or would be) deleted.
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [host, port, username, password]
 changed_fields:
   description:
     - Option names whose values were (or would be) changed, plus V(password) when the password was (or would be)

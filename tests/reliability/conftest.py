@@ -1,4 +1,4 @@
-"""Fixtures, secret scanning and the summary hook for tests/reliability (issue 6)."""
+"""Fixtures, secret scanning and the summary hook for tests/reliability."""
 from __future__ import annotations
 
 import json

@@ -24,7 +24,7 @@ INFO = NS + ".orchestrator_mail_info"
 TEST = NS + ".orchestrator_mail_test"
 MASK = "\u2022" * 12
 
-# Fields of orchestrator_mail_settings and their classic keys (ARCHITECTURE.md / API reference §1.3).
+# Fields of orchestrator_mail_settings and their classic keys (docs/API.md, key mapping).
 CLASSIC_KEYS = {
     "enable_alerts": "Alerts.Email.Enabled",
     "use_default_credentials": "Abp.Net.Mail.Smtp.UseDefaultCredentials",

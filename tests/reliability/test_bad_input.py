@@ -1,4 +1,4 @@
-"""Issue 6 §1: bad input. Every case must fail with one line naming the option, without a Python
+"""Bad input. Every case must fail with one line naming the option, without a Python
 traceback, and without any write; pure input errors must not send a single request.
 
 All cases run as tasks of ONE ansible-playbook run (ignore_errors) against one emulator, so the matrix
@@ -74,7 +74,7 @@ CASES = [
     case("ssl-with-default-credentials", ["enable_ssl", "use_default_credentials"],
          {"enable_ssl": True, "use_default_credentials": True, "host": "smtp.example.test"}),
     case("smtp-password-missing", "password", {"use_default_credentials": False, "username": SMTP_USER,
-                                               "host": "smtp.example.test"}),
+                                               "host": "smtp.example.test", "update_password": "always"}),
     case("smtp-username-missing", "username", {"use_default_credentials": False, "password": SMTP_PASSWORD,
                                                "host": "smtp.example.test"}),
     case("smtp-password-is-read-back-mask", "password", dict(CRED, password=MASK, from_address=SMTP_USER)),
@@ -94,8 +94,11 @@ CASES = [
     # --- organization scope (pure) and unknown tenant / organization (server answers, nothing written)
     case("organization-id-not-guid", "organization_id", {"scope": "organization", "host": "smtp.example.test"},
          conn={"api": "identity", "organization_id": "not-a-guid"}),
+    # Without organization_id the organization is looked up (token claim, portal); a token without the claim
+    # and a URL that names no organization leave nothing to find it from.
     case("organization-id-missing", "organization_id", {"scope": "organization", "host": "smtp.example.test"},
-         conn={"api": "identity"}),
+         conn={"api": "identity", "client_id": "ansible", "client_secret": OAUTH_SECRET},
+         drop=["orchestrator_username", "orchestrator_password"], pure=False),
     case("unknown-tenant", "tenant", {"host": "smtp.example.test"}, conn={"tenant": "NoSuchTenant"}, pure=False),
     case("unknown-organization", ["organization_id", "organization"], {"scope": "organization", "host": "smtp.example.test"},
          conn={"api": "identity", "organization_id": "00000000-0000-4000-8000-00000000dead", "client_id": "ansible",

@@ -1,4 +1,4 @@
-"""Issue 6 §2: HTTP faults injected through POST /_emulator/faults, recovered or failed within the
+"""HTTP faults injected through POST /_emulator/faults, recovered or failed within the
 documented bound (doc fragment: retries extra attempts, delay retry_delay*2^n capped at 30 s, Retry-After
 replaces it; one request takes at most (retries+1)*timeout plus the delays), stored settings checked
 through /_emulator/settings.

@@ -1,4 +1,4 @@
-"""Issue 6 §5: 50 inventory hosts against one emulator in one ansible-playbook run (forks 25) with the
+"""Load: 50 inventory hosts against one emulator in one ansible-playbook run (forks 25) with the
 role's playbook (playbooks/smtp_mail.yml), then a second run that must write nothing.
 
 Modelling choice: every inventory host is its own Orchestrator *tenant* (custom seed with Tenant01..50),

@@ -1,4 +1,4 @@
-"""Issue 6 §3: secret hygiene. Representative runs at -vvv with --diff (success, idempotent re-run, check
+"""Secret hygiene. Representative runs at -vvv with --diff (success, idempotent re-run, check
 mode with a rotated password, the info and test modules, ROPC/classic, OAuth/Identity, a ready bearer
 token, environment-variable credentials, the role playbook, and failures: wrong Orchestrator password, wrong
 SMTP password, persistent 503, wrong client secret) with distinctive secrets. Every secret (and its
@@ -61,15 +61,17 @@ def test_no_secret_in_any_output(classic, identity, catchers, ansible, tmp_path,
     classic_play = [{"name": "classic, ROPC", "hosts": "localhost", "gather_facts": False, "tasks": [
         t("apply", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp)),
         t("apply again", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, update_password="on_create")),
-        t("rotate password in check mode", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, password=SMTP_PASSWORD_2), check_mode=True),
-        t("rotate password", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, password=SMTP_PASSWORD_2)),
+        t("rotate password in check mode", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, password=SMTP_PASSWORD_2,
+                                                        update_password="always"), check_mode=True),
+        t("rotate password", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, password=SMTP_PASSWORD_2,
+                                         update_password="always")),
         t("info", INFO, dict(c_conn)),
         t("test mail", TEST, m(c_conn, i_fields, smtp, recipient="ops@example.test")),
         t("test mail, wrong smtp password", TEST, m(c_conn, i_fields, password=SMTP_WRONG_PASSWORD,
                                                     host=auth.smtp_host, port=int(auth.smtp_port),
                                                     recipient="ops@example.test")),
         t("wrong orchestrator password", SETTINGS, m(c_conn, GOOD_SETTINGS, orchestrator_password=ORCH_WRONG_PASSWORD)),
-        t("persistent 503", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp)),
+        t("persistent 503", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, update_password="always")),
         t("ready bearer token", SETTINGS, m(c_conn, GOOD_SETTINGS, smtp, token=token, orchestrator_username=None,
                                             orchestrator_password=None)),
         t("ready bearer token, info", INFO, m(c_conn, token=token, orchestrator_username=None, orchestrator_password=None)),
@@ -81,7 +83,7 @@ def test_no_secret_in_any_output(classic, identity, catchers, ansible, tmp_path,
     identity_play = [{"name": "identity, OAuth", "hosts": "localhost", "gather_facts": False, "tasks": [
         t("apply", SETTINGS, m(i_conn, i_fields, smtp, scope="organization")),
         t("rotate password in check mode", SETTINGS, m(i_conn, i_fields, smtp, scope="organization",
-                                                       password=SMTP_PASSWORD_2),
+                                                       password=SMTP_PASSWORD_2, update_password="always"),
           check_mode=True),
         t("info", INFO, dict(i_conn, scope="organization")),
         t("test mail", TEST, m(i_conn, i_fields, smtp, scope="organization", recipient="ops@example.test")),
@@ -119,7 +121,7 @@ def test_no_secret_in_any_output(classic, identity, catchers, ansible, tmp_path,
     assert by_task["rotate password in check mode"]["result"].get("changed") is True
     assert by_task["test mail"]["status"] == "ok", by_task["test mail"]["result"].get("msg")
     for failing in ("test mail, wrong smtp password", "wrong orchestrator password", "persistent 503"):
-        assert by_task[failing]["status"] == "failed", failing
+        assert by_task[failing]["status"] == "failed", (failing, by_task[failing]["result"])
     assert by_task["ready bearer token, info"]["status"] == "ok", by_task["ready bearer token, info"]["result"]
     assert {r["task"]: r["status"] for r in runs[1].records}["apply"] == "ok", runs[1].text[-3000:]
     assert not env_run.failed, env_run.msg

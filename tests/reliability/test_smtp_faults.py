@@ -1,4 +1,4 @@
-"""Issue 6 §2 (SMTP side): faults during the test mail (MailHog's Jim chaos monkey with AcceptChance 1,
+"""SMTP faults during the test mail (MailHog's Jim chaos monkey with AcceptChance 1,
 the catcher's --x-auth extension with a wrong password, a catcher that is gone) surface as clear one-line
 failures naming the SMTP reply; nothing is reported as changed."""
 from __future__ import annotations

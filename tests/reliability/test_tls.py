@@ -1,4 +1,4 @@
-"""Issue 6 §4: the emulator over HTTPS with a throwaway CA (trustme via make_test_ca). The default rejects
+"""TLS: the emulator over HTTPS with a throwaway CA (trustme via make_test_ca). The default rejects
 the unknown CA with a message about certificate verification; ca_path accepts it; validate_certs: false
 works and warns; a different CA in ca_path is still rejected."""
 from __future__ import annotations

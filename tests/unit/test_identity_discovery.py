@@ -8,9 +8,12 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_
 ORG = "6e6f7267-0000-4000-8000-000000000001"
 
 
+def _b64json(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
 def jwt(claims):
-    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")  # noqa: E731
-    return "%s.%s.sig" % (enc({"alg": "HS256", "typ": "JWT"}), enc(claims))
+    return "%s.%s.sig" % (_b64json({"alg": "HS256", "typ": "JWT"}), _b64json(claims))
 
 
 def test_organization_from_the_prt_id_claim():
