@@ -249,8 +249,22 @@ def server_error_text(exc):
     return exc.msg if hasattr(exc, 'msg') else to_text(exc)
 
 
+#: connection options where an empty string means "not given" (AWX injects unused credential fields as "")
+BLANK_MEANS_UNSET = ('tenant', 'orchestrator_username', 'orchestrator_password', 'token', 'client_id',
+                     'client_secret', 'organization_id', 'identity_url', 'ca_path')
+
+
+def blank_means_unset(params):
+    """Treat empty connection values as absent; an empty tenant is the default tenant."""
+    for name in BLANK_MEANS_UNSET:
+        if name in params and params[name] == '':
+            params[name] = 'Default' if name == 'tenant' else None
+    return params
+
+
 def execute(task, params, ctx):
     """Run ``task.run(params, ctx, state)``; a handled error becomes a failure result (never a traceback)."""
+    blank_means_unset(params)
     state = TaskState()
     try:
         result = task.run(params, ctx, state)

@@ -84,7 +84,10 @@ class TaskAction(ActionBase):
 
 
 def apply_env_fallbacks(spec, args, env):
-    """Fill options that have an ``env_fallback`` from ``env`` (the task's environment), as a module would."""
+    """Fill options that have an ``env_fallback`` from ``env`` (the task's environment), as a module would.
+
+    An empty variable counts as unset: AWX injects every field of a credential, the unused ones as ``""``.
+    """
     for name, option in spec.items():
         if args.get(name) is not None:
             continue
@@ -92,7 +95,7 @@ def apply_env_fallbacks(spec, args, env):
         if not fallback or len(fallback) < 2 or getattr(fallback[0], '__name__', '') != 'env_fallback':
             continue
         for var in fallback[1]:
-            if var in env:
+            if env.get(var):
                 args[name] = env[var]
                 break
 

@@ -106,3 +106,13 @@ def test_module_process_gives_the_same_result(fake, tmp_path):
     assert SMTP_PW not in proc.stdout and res["test_mail"]["reason"] == "test_mail is never"
     again = apply(fake)
     assert again["changed"] is False
+
+
+def test_empty_credential_fields_from_the_environment_count_as_unset(fake):
+    # AWX injects every field of a credential; the unused ones arrive as empty strings.
+    env = {"ORCHESTRATOR_URL": fake.url, "ORCHESTRATOR_USERNAME": "admin", "ORCHESTRATOR_PASSWORD": "admin-pw",
+           "ORCHESTRATOR_TENANT": "", "ORCHESTRATOR_ORGANIZATION_ID": "", "ORCHESTRATOR_CLIENT_ID": "",
+           "ORCHESTRATOR_CLIENT_SECRET": "", "ORCHESTRATOR_TOKEN": ""}
+    res = run_task(info_task, {"api": "classic", "retry_delay": 0.0}, env, False, False, "test")
+    assert not res.get("failed"), res.get("msg")
+    assert res["invocation"]["module_args"]["tenant"] == "Default"
