@@ -109,17 +109,28 @@ options:
     type: path
   timeout:
     description:
-      - Timeout in seconds of one HTTP request (1 to 3600).
+      - Time limit in seconds (1 to 3600) of one attempt of an HTTP request, as wall-clock time for connecting,
+        sending, and receiving the status line, headers and body together. A server that sends its answer
+        slowly (a few bytes at a time) is cut off after O(timeout) seconds as well; O(timeout) is also the
+        socket timeout of every single read.
     type: int
     default: 30
   retries:
     description:
-      - Extra attempts (0 to 10) for HTTP 429, 500, 502, 503 and 504 answers, timeouts, connection resets
-        and truncated JSON bodies. Connection refused, DNS and TLS errors are not retried.
+      - Extra attempts (0 to 10) after a failed attempt.
+      - HTTP 429, 502 and 503 answers (the server did not act) are retried for every request.
+      - HTTP 500 and 504 answers, timeouts, connection resets and truncated JSON bodies are retried only for
+        reads and idempotent writes (GET, PUT, DELETE). A POST - the login, the classic write (UpdateBulk) and
+        the test mail - may already have been carried out when such an answer comes, so it fails at once
+        instead of being sent again.
+      - Connection refused, DNS and TLS errors are not retried.
       - The delay before retry N (counted from 0) is O(retry_delay) * 2^N seconds, at most 30 seconds;
-        a C(Retry-After) header replaces it (also at most 30 seconds).
-      - One request therefore takes at most (O(retries) + 1) * O(timeout) plus the delays, with the defaults
-        4 * 30 + 1 + 2 + 4 = 127 seconds.
+        a C(Retry-After) header replaces it (also at most 30 seconds, and never longer than the time left
+        within the bound below).
+      - One request (all its attempts and delays) therefore takes at most
+        (O(retries) + 1) * O(timeout) plus the delays, with the defaults 4 * 30 + 1 + 2 + 4 = 127 seconds;
+        a retry that would not fit in that bound is not made. A login and a renewed login after HTTP 401
+        are requests of their own, each with the same bound.
     type: int
     default: 3
   retry_delay:

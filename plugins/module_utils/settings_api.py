@@ -8,15 +8,21 @@ Classic (Orchestrator <= 2020.10, API reference section 1):
   read  ``GET /odata/Settings?$filter=startswith(Name,'Abp.Net.Mail') or Name eq 'Alerts.Email.Enabled'``
   write one ``POST /odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk`` with the changed keys only
   test  ``POST /odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting``
+  delete ``POST /odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk`` ``{"settingNames": [...]}`` (tenant)
   scope ``tenant`` = ROPC login into ``tenant``; ``host`` = ROPC login into tenant ``Host``.
 
 Identity (2021.10+, Automation Suite, Cloud, API reference section 3):
   read  ``GET {identity_url}/api/Setting?key=...&partitionGlobalId=...`` (host: partition omitted)
   write one ``PUT {identity_url}/api/Setting`` ``{settings: [{key, value}], partitionGlobalId}``
-  test  ``POST {identity_url}/api/Setting/VerifySmtpSettings`` with the classic body shape (the reference marks
-        this body as open; this is a documented assumption).
+  test  ``POST {identity_url}/api/Setting/VerifySmtpSettings`` ``{recipient, smtpSettings: {host, port, userName,
+        password, domain, enableSsl, useDefaultCredentials, fromAddress, fromDisplayName}}`` (no partition field:
+        the partition comes from the token / URL form).
+  delete read the partition's own rows of the keys, then ``DELETE {identity_url}/api/Setting/{id}`` per row (204).
   scope ``host`` = no partition; ``organization`` = ``organization_id``; ``tenant`` with ``organization_id``
   is treated as ``organization``.
+  rows  only rows whose ``partitionGlobalId`` is the requested partition (case-insensitive; host = null or
+        empty) are the partition's own values; host rows read for an organization are kept apart as
+        ``inherited``; rows of another organization and per-user rows are ignored.
 
 API auto-detection (``api: auto``): the Identity read is tried once; HTTP 404 (from the token endpoint or the
 settings endpoint) selects classic, anything else that succeeds selects Identity and the probe's answer is used
@@ -31,6 +37,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
     OrchestratorError,
+    format_error_body,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     CLASSIC_KEYS,
@@ -39,7 +46,20 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_
 
 CLASSIC_FILTER = "startswith(Name,'Abp.Net.Mail') or Name eq 'Alerts.Email.Enabled'"
 CLASSIC_UPDATE_BULK = '/odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk'
+CLASSIC_DELETE_BULK = '/odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk'
 CLASSIC_VERIFY = '/odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting'
+
+# Test-mail model (classic SmtpSettingModel field names) -> Identity VerifySmtpSettings ``smtpSettings`` fields
+IDENTITY_VERIFY_FIELDS = (
+    ('Host', 'host'), ('Port', 'port'), ('UserName', 'userName'), ('Password', 'password'), ('Domain', 'domain'),
+    ('EnableSsl', 'enableSsl'), ('UseDefaultCredentials', 'useDefaultCredentials'),
+    ('DefaultFromAddress', 'fromAddress'), ('DefaultFromDisplayName', 'fromDisplayName'),
+)
+
+
+def _empty_answer(what):
+    return OrchestratorError('%s returned an empty answer (HTTP 2xx without a body); the settings could not be '
+                             'read' % what)
 
 
 class ClassicSettingsAPI(object):
@@ -50,22 +70,23 @@ class ClassicSettingsAPI(object):
         self.client = client
 
     def read(self):
+        """The stored mail settings ``{key: value}``; may be called any number of times."""
+        what = 'reading the mail settings (GET /odata/Settings)'
         # Log in first: a rejected login is also a 400 and must not be taken for a rejected $filter
         # (that would repeat a failing login and bring an account lockout closer).
         self.client.ensure_token()
         try:
-            resp = self.client.request('GET', '/odata/Settings', query={'$filter': CLASSIC_FILTER},
-                                       what='reading the mail settings (GET /odata/Settings)')
+            resp = self.client.request('GET', '/odata/Settings', query={'$filter': CLASSIC_FILTER}, what=what)
         except OrchestratorError as exc:
-            if exc.status != 400:
+            if exc.status != 400 or getattr(exc, 'login_failed', False):
                 raise
             # An Orchestrator that rejects the filter: read everything and filter locally.
-            resp = self.client.request('GET', '/odata/Settings',
-                                       what='reading the mail settings (GET /odata/Settings)')
+            resp = self.client.request('GET', '/odata/Settings', what=what)
+        if resp.data is None:
+            raise _empty_answer(what)
         items = resp.data.get('value') if isinstance(resp.data, dict) else resp.data
         if not isinstance(items, list):
-            raise OrchestratorError('reading the mail settings (GET /odata/Settings) returned an unexpected body '
-                                    '(no "value" list)')
+            raise OrchestratorError('%s returned an unexpected body (no "value" list)' % what)
         wanted = set(CLASSIC_KEYS.values())
         out = {}
         for item in items:
@@ -76,15 +97,34 @@ class ClassicSettingsAPI(object):
                     out[name] = '' if value is None else to_text(value)
         return out
 
+    def effective(self):
+        """What applies to the tenant: a classic read already answers the effective values."""
+        return self.read()
+
     def write(self, pairs):
         body = {'settings': [{'Name': k, 'Value': v} for k, v in pairs]}
         self.client.request('POST', CLASSIC_UPDATE_BULK, body=body, expect_json=False,
                             what='writing the mail settings (POST UpdateBulk)')
 
+    def delete(self, keys):
+        """Delete the tenant's values of ``keys`` (one DeleteBulk); returns the list of keys deleted."""
+        keys = list(keys)
+        if not keys:
+            return []
+        self.client.request('POST', CLASSIC_DELETE_BULK, body={'settingNames': keys}, expect_json=False,
+                            what='deleting the mail settings (POST DeleteBulk)')
+        return keys
+
     def verify(self, recipient, model):
         body = {'sendTo': recipient, 'smtpSettingModel': model}
         return self.client.request('POST', CLASSIC_VERIFY, body=body, expect_json=False,
                                    what='sending the test mail (POST VerifySmtpSetting)')
+
+
+def _same_partition(a, b):
+    a = (a or '').strip().lower() or None
+    b = (b or '').strip().lower() or None
+    return a == b
 
 
 class IdentitySettingsAPI(object):
@@ -95,57 +135,110 @@ class IdentitySettingsAPI(object):
         self.client = client
         self.partition = partition or None
         self._cached = None
+        #: host values seen when reading an organization: explicitly inherited, never the org's own values
+        self.inherited = {}
+        self._own = None
 
     def _url(self, suffix=''):
         return self.client.identity_url + '/api/Setting' + suffix
 
-    def read(self):
-        if self._cached is not None:
-            cached, self._cached = self._cached, None
-            return cached
-        query = [('key', k) for k in IDENTITY_KEYS.values()]
+    def _rows(self, keys):
+        """The rows the server answers for ``keys`` in this partition (own, inherited or foreign)."""
+        what = 'reading the mail settings (GET identity /api/Setting)'
+        query = [('key', k) for k in keys]
         if self.partition:
             query.append(('partitionGlobalId', self.partition))
-        resp = self.client.request('GET', self._url(), query=query,
-                                   what='reading the mail settings (GET identity /api/Setting)')
+        resp = self.client.request('GET', self._url(), query=query, what=what)
         data = resp.data
+        if data is None:
+            raise _empty_answer(what)
         if isinstance(data, dict):
             data = data.get('value', data.get('settings', data.get('items')))
-        if data is None:
-            data = []
         if not isinstance(data, list):
-            raise OrchestratorError('reading the mail settings (GET identity /api/Setting) returned an unexpected '
-                                    'body (no list of settings)')
-        wanted = set(IDENTITY_KEYS.values())
-        out = {}
-        exact = {}
+            raise OrchestratorError('%s returned an unexpected body (no list of settings)' % what)
+        rows = []
         for item in data:
             if not isinstance(item, dict):
                 continue
-            key = item.get('key', item.get('Key'))
-            if key not in wanted:
-                continue
-            value = item.get('value', item.get('Value'))
-            value = '' if value is None else to_text(value)
-            part = item.get('partitionGlobalId', item.get('PartitionGlobalId')) or None
             if item.get('userId') or item.get('UserId'):
                 continue  # per-user values are not the mail settings
-            out.setdefault(key, value)
-            if (part or None) == self.partition or (part and self.partition and part.lower() == self.partition.lower()):
-                exact[key] = value
-        out.update(exact)  # the partition's own value wins over an inherited one
+            key = item.get('key', item.get('Key'))
+            if key not in keys:
+                continue
+            value = item.get('value', item.get('Value'))
+            rows.append({'id': item.get('id', item.get('Id')), 'key': key,
+                         'value': '' if value is None else to_text(value),
+                         'partition': item.get('partitionGlobalId', item.get('PartitionGlobalId')) or None})
+        return rows
+
+    def read(self):
+        """The partition's own mail settings ``{key: value}``; may be called any number of times.
+
+        Host rows answered for an organization go to :attr:`inherited`; rows of another organization are ignored.
+        """
+        if self._cached is not None:
+            cached, self._cached = self._cached, None
+            self._own = dict(cached)
+            return cached
+        own, inherited = {}, {}
+        for row in self._rows(list(IDENTITY_KEYS.values())):
+            if _same_partition(row['partition'], self.partition):
+                own[row['key']] = row['value']
+            elif self.partition and row['partition'] is None:
+                inherited.setdefault(row['key'], row['value'])
+        self.inherited = inherited
+        self._own = dict(own)
+        return own
+
+    def effective(self):
+        """What applies to the partition: inherited host values overlaid with its own (reads once if needed)."""
+        own = self._own if self._own is not None else self.read()
+        out = dict(self.inherited)
+        out.update(own)
         return out
 
     def write(self, pairs):
         body = {'settings': [{'key': k, 'value': v} for k, v in pairs]}
         if self.partition:
             body['partitionGlobalId'] = self.partition
-        self.client.request('PUT', self._url(), body=body, expect_json=False,
-                            what='writing the mail settings (PUT identity /api/Setting)')
+        try:
+            self.client.request('PUT', self._url(), body=body, expect_json=False,
+                                what='writing the mail settings (PUT identity /api/Setting)')
+        except OrchestratorError as exc:
+            if exc.status != 409:
+                raise
+            text = format_error_body(exc.body) if exc.body else ''
+            raise OrchestratorError(
+                'conflict: the server refused the write (PUT identity /api/Setting, HTTP 409%s); all %d settings '
+                'were sent in that one request, so none of them was written - run again to re-read the current values'
+                % ((': ' + text) if text else '', len(body['settings'])), status=409, body=exc.body)
+
+    def delete(self, keys):
+        """Delete the partition's own rows of ``keys`` (DELETE per row id); returns the list of keys deleted."""
+        keys = list(keys)
+        if not keys:
+            return []
+        deleted = []
+        for row in self._rows(keys):
+            if not _same_partition(row['partition'], self.partition):
+                continue  # an inherited host row or another organization's row is not this partition's
+            if row['id'] is None or not to_text(row['id']).strip():
+                raise OrchestratorError('deleting the mail settings: the server listed %s without an id, so it '
+                                        'cannot be deleted' % row['key'])
+            try:
+                self.client.request('DELETE', self._url('/%s' % to_text(row['id']).strip()), expect_json=False,
+                                    what='deleting the mail setting %s (DELETE identity /api/Setting/{id})'
+                                    % row['key'])
+            except OrchestratorError as exc:
+                if exc.status != 404:
+                    raise
+                continue  # already gone
+            if row['key'] not in deleted:
+                deleted.append(row['key'])
+        return deleted
 
     def verify(self, recipient, model):
-        body = {'sendTo': recipient, 'smtpSettingModel': model}
-        if self.partition:
-            body['partitionGlobalId'] = self.partition
+        body = {'recipient': recipient,
+                'smtpSettings': dict((field, model.get(name)) for name, field in IDENTITY_VERIFY_FIELDS)}
         return self.client.request('POST', self._url('/VerifySmtpSettings'), body=body, expect_json=False,
                                    what='sending the test mail (POST identity /api/Setting/VerifySmtpSettings)')

@@ -127,7 +127,10 @@ def run(params, ctx, state):
     test_result = dict(sent=False, recipient=params.get('test_recipient'), reason=reason)
     if send_test:
         # Test first, with the settings as they will be stored: a refused test mail stops the run, nothing written.
-        merged = merge(current, desired)
+        applied = current
+        if api == 'identity' and api_obj.inherited:
+            applied = decode_settings(api_obj.effective(), api)[0]  # the host values the organization inherits
+        merged = merge(applied, desired)
         test_mail_task.check_sendable(merged, desired.get('password'), option='password')
         test_mail_task.send(client, api_obj, params['test_recipient'], merged, desired.get('password'))
         test_result['sent'] = True

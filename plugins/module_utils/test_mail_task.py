@@ -105,7 +105,7 @@ def run(params, ctx, state):
     if all(f in desired for f in MODEL_FIELDS):
         current = {}
     else:
-        current, dummy = decode_settings(api_obj.read(), api_obj.name)
+        current, dummy = decode_settings(api_obj.effective(), api_obj.name)  # inherited values apply too
     merged = merge(current, desired)
     # re-check the combination actually used for the test
     validate_input(dict((k, v) for k, v in merged.items() if v is not None and k in TEST_FIELDS and k != 'password'),

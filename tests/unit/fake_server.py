@@ -1,7 +1,10 @@
 """A tiny scripted Orchestrator/Identity fake for unit tests (127.0.0.1, port 0, standard library only).
 
-Unlike the project's emulator it records request bodies (tests check exactly what was sent) and lets a test
-queue faults per path: ("status", code, headers, body), ("reset",), ("truncate",), ("sleep", seconds)."""
+Unlike the project's emulator it records request bodies and headers (tests check exactly what was sent) and lets
+a test queue faults per path: ("status", code, headers, body), ("reset",), ("truncate",), ("sleep", seconds),
+("redirect", code, location), ("trickle", "headers"|"body", interval, nbytes) - an answer sent one byte per
+interval -, ("token", value) - the next login issues that token -, ("reset_after_write",) - the request is
+carried out, then the connection is dropped."""
 import json
 import threading
 import time
@@ -13,7 +16,7 @@ ORG = "6e6f7267-0000-4000-8000-000000000001"
 
 
 class Fake:
-    def __init__(self, identity=False):
+    def __init__(self, identity=False, ssl_context=None):
         self.identity = identity
         self.classic = {
             "Abp.Net.Mail.Smtp.Host": "127.0.0.1", "Abp.Net.Mail.Smtp.Port": "25",
@@ -23,14 +26,21 @@ class Fake:
             "Alerts.Email.Enabled": "false",
         }
         self.id_settings = {}  # partition ('' = host) -> {key: value}
-        self.log = []          # (method, path, body) of every request
+        self.id_ids = {}       # (partition, key) -> row id
+        self.extra_rows = []   # rows every identity GET answers in addition (other partitions, host rows)
+        self.log = []          # (method, path, body, query) of every request
+        self.headers = []      # request headers of every request, in the order of log
         self.faults = {}       # path -> list of faults (consumed in order)
         self.tokens = set()
         self.token_seq = 0
         self.verify_error = None
         self.users = {("default", "admin"): "admin-pw", ("host", "admin"): "host-pw"}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        scheme = "http"
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = "%s://127.0.0.1:%d" % (scheme, self.server.server_address[1])
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
         self.thread.start()
@@ -47,7 +57,10 @@ class Fake:
                 if (method is None or entry[0] == method) and (path is None or entry[1] == path)]
 
     def writes(self):
-        return [e for e in self.log if e[0] in ("PUT",) or e[1].endswith("UpdateBulk")]
+        return [e for e in self.log if e[0] in ("PUT", "DELETE") or e[1].endswith(("UpdateBulk", "DeleteBulk"))]
+
+    def row_id(self, partition, key):
+        return self.id_ids.setdefault((partition, key), 100 + len(self.id_ids))
 
     def _handler(self):
         fake = self
@@ -100,7 +113,10 @@ class Fake:
                 else:
                     body = None
                 fake.log.append((method, path, body, query))
+                fake.headers.append(dict(self.headers.items()))
                 truncate = False
+                drop_after = False
+                next_token = None
                 queue = fake.faults.get(path) or []
                 if queue:
                     fault = queue.pop(0)
@@ -118,19 +134,76 @@ class Fake:
                         truncate = True
                     if fault[0] == "expire":
                         fake.tokens.clear()
+                    if fault[0] == "redirect":
+                        self.send_response(fault[1])
+                        self.send_header("Location", fault[2])
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return None
+                    if fault[0] == "trickle":
+                        return self._trickle(*fault[1:])
+                    if fault[0] == "token":
+                        next_token = fault[1]
+                    if fault[0] == "reset_after_write":
+                        drop_after = True
+                if drop_after:
+                    self._dispatch(method, path, query, body, truncate, next_token, devnull=True)
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
+                return self._dispatch(method, path, query, body, truncate, next_token)
+
+            def _trickle(self, phase, interval, nbytes):
+                """Status line, then headers or body one byte per interval (each byte well within timeout)."""
+                body = b"[" + b"1," * nbytes + b"1]"
+                head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                        % len(body)).encode()
+                try:
+                    if phase == "headers":
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                        self.wfile.flush()
+                        for i in range(nbytes):
+                            self.wfile.write(b"X-Slow-%d: y\r\n" % i)
+                            self.wfile.flush()
+                            time.sleep(interval)
+                        self.wfile.write(head[len(b"HTTP/1.1 200 OK\r\n"):] + b"\r\n" + body)
+                    else:
+                        self.wfile.write(head + b"\r\n")
+                        self.wfile.flush()
+                        for i in range(len(body)):
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(interval)
+                except OSError:
+                    pass
+                self.close_connection = True
+                return None
+
+            def _dispatch(self, method, path, query, body, truncate=False, next_token=None, devnull=False):
+                if devnull:
+                    real, self._send = self._send, lambda *a, **k: None
+                    try:
+                        return self._route(method, path, query, body, truncate, next_token)
+                    finally:
+                        self._send = real
+                return self._route(method, path, query, body, truncate, next_token)
+
+            def _route(self, method, path, query, body, truncate, next_token):
                 if path == "/api/Account/Authenticate":
                     key = ((body or {}).get("tenancyName", "").lower(), (body or {}).get("usernameOrEmailAddress"))
                     if fake.users.get(key) != (body or {}).get("password"):
                         return self._abp(400, "Invalid request!", "Invalid user name or password")
-                    return self._send(200, {"result": self._new_token(), "success": True, "__abp": True},
-                                      truncate=truncate)
+                    tok = self._new_token() if next_token is None else next_token
+                    fake.tokens.add(tok)
+                    return self._send(200, {"result": tok, "success": True, "__abp": True}, truncate=truncate)
                 if path == "/identity/connect/token":
                     if not fake.identity:
                         return self._send(404, None)
                     if body.get("client_secret") != "client-secret-value":
                         return self._send(400, {"error": "invalid_client", "error_description": "bad secret"})
-                    return self._send(200, {"access_token": self._new_token(), "expires_in": 3600,
-                                            "token_type": "Bearer"})
+                    tok = self._new_token() if next_token is None else next_token
+                    fake.tokens.add(tok)
+                    return self._send(200, {"access_token": tok, "expires_in": 3600, "token_type": "Bearer"})
                 if path.startswith("/identity/") and not fake.identity:
                     return self._send(404, None)
                 if not self._authed():
@@ -152,13 +225,19 @@ class Fake:
                     if fake.verify_error:
                         return self._abp(400, fake.verify_error)
                     return self._send(200, None)
+                if path.endswith("DeleteBulk"):
+                    for name in body["settingNames"]:
+                        fake.classic.pop(name, None)
+                    return self._send(200, None)
                 if path == "/identity/api/Setting" and method == "GET":
                     part = (query.get("partitionGlobalId") or [""])[0]
                     keys = query.get("key") or []
                     stored = fake.id_settings.get(part, {})
-                    out = [{"id": i, "key": k, "value": MASK if k.endswith("Password") and stored[k] else stored[k],
+                    out = [{"id": fake.row_id(part, k),
+                            "key": k, "value": MASK if k.endswith("Password") and stored[k] else stored[k],
                             "partitionGlobalId": part or None, "userId": None}
-                           for i, k in enumerate(keys) if k in stored]
+                           for k in keys if k in stored]
+                    out += [r for r in fake.extra_rows if r.get("key") in keys]
                     return self._send(200, out, truncate=truncate)
                 if path == "/identity/api/Setting" and method == "PUT":
                     part = body.get("partitionGlobalId") or ""
@@ -166,7 +245,19 @@ class Fake:
                         if item["value"] == MASK:
                             return self._send(400, {"errors": {"value": ["mask written back"]}})
                     fake.id_settings.setdefault(part, {}).update({i["key"]: i["value"] for i in body["settings"]})
-                    return self._send(200, None)
+                    return self._send(200, [{"id": fake.row_id(part, i["key"]), "key": i["key"], "value": i["value"],
+                                             "partitionGlobalId": part or None, "userId": None}
+                                            for i in body["settings"]])
+                if path.startswith("/identity/api/Setting/") and method == "DELETE":
+                    row_id = path.rsplit("/", 1)[1]
+                    for (part, key), rid in list(fake.id_ids.items()):
+                        if str(rid) == row_id and key in fake.id_settings.get(part, {}):
+                            del fake.id_settings[part][key]
+                            self.send_response(204)
+                            self.send_header("Content-Length", "0")
+                            self.end_headers()
+                            return None
+                    return self._send(404, None)
                 return self._send(404, None)
 
             def do_GET(self):
@@ -177,5 +268,8 @@ class Fake:
 
             def do_PUT(self):
                 self.handle_one("PUT")
+
+            def do_DELETE(self):
+                self.handle_one("DELETE")
 
         return Handler
