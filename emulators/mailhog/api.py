@@ -1,4 +1,4 @@
-"""HTTP API: MailHog's v1/v2 routes (reference §1.3, §1.4, §1.6) on the standard library server."""
+"""HTTP API: MailHog's v1/v2 routes (MailHog-Server api/v1.go, api/v2.go) on the standard library server."""
 from __future__ import annotations
 
 import json

@@ -14,7 +14,7 @@ DEFAULT_SMTP = "127.0.0.1:1025"  # MailHog: 0.0.0.0:1025 (a container sets it vi
 DEFAULT_API = "127.0.0.1:8025"   # MailHog: 0.0.0.0:8025
 DEFAULT_HOSTNAME = "mailhog.example"
 
-# Jim knobs: flag name -> (attribute, MailHog default) (reference §1.6)
+# Jim knobs: flag name -> (attribute, MailHog default) (MailHog docs/JIM.md)
 JIM_FLAGS = {
     "jim-accept": ("AcceptChance", 0.99),
     "jim-disconnect": ("DisconnectChance", 0.005),

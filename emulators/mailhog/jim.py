@@ -1,4 +1,4 @@
-"""Jim, MailHog's chaos monkey (reference §1.6), made deterministic for tests.
+"""Jim, MailHog's chaos monkey (MailHog docs/JIM.md, MailHog-Server monkey/jim.go), made deterministic for tests.
 
 An event fires when rng.random() < chance, so a chance of 1 always fires and 0 never does; the
 RNG is seeded (MHX_JIM_SEED, default 0) so intermediate rates repeat run to run for the same

@@ -1,4 +1,4 @@
-"""Build MailHog's Message JSON (reference §1.5; mailhog/data message.go semantics).
+"""Build MailHog's Message JSON (mailhog/data message.go semantics).
 
 Key order and names follow the Go structs (no JSON tags): Message{ID, From, To, Content, Created,
 MIME, Raw}, Path{Relays, Mailbox, Domain, Params}, Content{Headers, Body, Size, MIME},

@@ -1,4 +1,4 @@
-"""SMTP side: aiosmtpd's SMTP protocol with MailHog's replies (reference §1.2) and the extensions.
+"""SMTP side: aiosmtpd's SMTP protocol with MailHog's replies (mailhog/smtp protocol.go, reply.go) and the extensions.
 
 Uses only aiosmtpd APIs present in 1.4.3 (Debian bookworm) and 1.4.6 (PyPI).
 """
@@ -43,7 +43,7 @@ class CatcherHandler:
         if self.cfg.auth_enforced:
             return MISSING  # extension mode: aiosmtpd's LOGIN/PLAIN with checked credentials
         mechanism = args[0].upper() if args else ""
-        # MailHog runs PLAIN and LOGIN (LOGIN only without an initial response, reference §1.2)
+        # MailHog runs PLAIN and LOGIN (LOGIN only without an initial response, mailhog/smtp protocol.go)
         if mechanism not in ("PLAIN", "LOGIN") or (mechanism == "LOGIN" and len(args) > 1):
             return UNSUPPORTED_AUTH
         return MISSING
@@ -77,7 +77,7 @@ class CatcherHandler:
 def _authenticator(server: "CatcherSMTP", session, envelope, mechanism: str, auth_data: Any) -> AuthResult:
     cfg = server.cfg
     if server.jim is not None and server.jim.reject_auth():
-        # MailHog answers a Jim-rejected AUTH with 500, not 535 (reference §1.6)
+        # MailHog answers a Jim-rejected AUTH with 500, not 535 (MailHog-Server smtp/session.go)
         return AuthResult(success=False, handled=False, message=UNRECOGNISED)
     login = password = b""
     if isinstance(auth_data, LoginPassword):
@@ -166,7 +166,7 @@ class CatcherSMTP(SMTP):
 
     async def smtp_STARTTLS(self, arg: str):
         if self.tls_context is None or self._tls_protocol:
-            await self.push(UNRECOGNISED)  # MailHog never offers STARTTLS (reference §1.2)
+            await self.push(UNRECOGNISED)  # MailHog never offers STARTTLS (MailHog-Server smtp/session.go)
             return
         await super().smtp_STARTTLS(arg)
 

@@ -1,4 +1,4 @@
-"""Thread-safe in-memory storage (MailHog storage/memory.go semantics, reference §1.3/§1.4)."""
+"""Thread-safe in-memory storage (MailHog storage/memory.go semantics)."""
 from __future__ import annotations
 
 import threading

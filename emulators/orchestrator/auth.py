@@ -1,11 +1,11 @@
-"""Authentication: ROPC (POST /api/Account/Authenticate, reference 2.1), OAuth client credentials
-(POST /identity/connect/token, reference 2.2), bearer-token checks and permission/scope rules."""
+"""Authentication: ROPC (POST /api/Account/Authenticate), OAuth client credentials
+(POST /identity/connect/token), bearer-token checks and permission/scope rules."""
 import hmac
 import urllib.parse
 
 from . import envelopes as E
 
-# A broad scope also grants its .Read/.Write halves (reference 1.1, 3).
+# A broad scope also grants its .Read/.Write halves (UiPath docs: "OR.Settings or OR.Settings.Read", "PM.Setting or PM.Setting.Read").
 BROAD = {"OR.Settings": ("OR.Settings.Read", "OR.Settings.Write"),
          "PM.Setting": ("PM.Setting.Read", "PM.Setting.Write")}
 
@@ -20,8 +20,9 @@ def _ci_get(obj, name):
     return None
 
 
-def authenticate(state, body):
-    """POST /api/Account/Authenticate -> AjaxResponse with token in result."""
+def authenticate(state, body, default_tenant="Default"):
+    """POST /api/Account/Authenticate -> AjaxResponse with token in result. ``default_tenant``: the tenant of
+    the URL (``/{org}/{tenant}/orchestrator_``) when the body has no tenancyName."""
     if not isinstance(body, dict):
         return E.invalid_request("The request body must be a JSON object with tenancyName, "
                                  "usernameOrEmailAddress and password.")
@@ -37,7 +38,7 @@ def authenticate(state, body):
         errors.append(("The TenancyName field must be a string.", ["tenancyName"]))
     if errors:
         return E.validation_failed(errors, principal=user if isinstance(user, str) else None)
-    tenant = state.tenant_name(tenancy or "Default")
+    tenant = state.tenant_name(tenancy or default_tenant)
     if tenant is None:
         return E.abp_error(400, "Invalid credentials, failed to login.",
                            "There is no tenant defined with name %s" % tenancy, error_code=1000,
@@ -52,8 +53,12 @@ def authenticate(state, body):
     if record is None or not hmac.compare_digest(record["password"].encode(), password.encode()):
         return E.abp_error(400, "Invalid credentials, failed to login.",
                            "Invalid user name or password", error_code=1000, tenant=tenant, principal=user)
-    token = state.issue_token({"kind": "user", "tenant": tenant, "principal": user,
-                               "permissions": list(record.get("permissions", [])), "scopes": []})
+    claims = {"sub": user, "auth_type": "user", "tenant": tenant, "tenantId": state.tenant_id(tenant)}
+    org = state.tenant_org(tenant) if state.profile_info.identity else None
+    if org is not None:  # the claim UiPath's own clients read the organization id from
+        claims["prt_id"] = org["id"]
+    token = state.issue_token({"kind": "user", "tenant": tenant, "principal": user, "org": claims.get("prt_id"),
+                               "permissions": list(record.get("permissions", [])), "scopes": []}, claims)
     return E.json_response(200, E.abp_success(token), tenant=tenant, principal=user)
 
 
@@ -66,7 +71,8 @@ def expand_scopes(scopes):
 
 def client_token(state, raw_body, content_type, org=None):
     """POST /identity/connect/token (client_credentials only). IdentityServer answers every token error
-    with HTTP 400 (including invalid_client when the secret is sent in the form body)."""
+    with HTTP 400 (including invalid_client when the secret is sent in the form body). ``org``: the
+    organization record of an org-scoped token URL (``/{org}/identity_/connect/token``), else None."""
     if "application/x-www-form-urlencoded" not in (content_type or "").lower():
         return E.oauth_error(400, "invalid_request", "The request must be form-encoded "
                              "(application/x-www-form-urlencoded).")
@@ -96,8 +102,12 @@ def client_token(state, raw_body, content_type, org=None):
     if missing:
         return E.oauth_error(400, "invalid_scope", "Scope(s) not allowed for this client: %s"
                              % " ".join(missing), principal=cid)
+    org = org or state.client_org(cid)
+    claims = {"sub": cid, "client_id": cid, "auth_type": "client", "scope": requested}
+    if state.client_prt_id and org is not None:
+        claims["prt_id"] = org["id"]
     token = state.issue_token({"kind": "client", "tenant": None, "principal": cid, "permissions": [],
-                               "scopes": requested})
+                               "scopes": requested, "org": claims.get("prt_id")}, claims)
     return E.json_response(200, {"access_token": token, "expires_in": int(state.token_ttl),
                                  "token_type": "Bearer", "scope": " ".join(requested)},
                            headers={"Cache-Control": "no-store", "Pragma": "no-cache"}, principal=cid)
@@ -112,17 +122,21 @@ def bearer(state, headers):
     return state.lookup_token(parts[1].strip())
 
 
+CLASSIC_PERMISSION = {"read": "Settings.View", "write": "Settings.Edit", "delete": "Settings.Delete"}
+
+
 def classic_can(info, action):
-    """action: 'read' | 'write'. ROPC users need Settings.View / Settings.Edit; OAuth tokens need
-    OR.Settings or OR.Settings.Read / .Write."""
+    """action: 'read' | 'write' | 'delete'. ROPC users need Settings.View / Settings.Edit / Settings.Delete;
+    OAuth tokens need OR.Settings or OR.Settings.Read / .Write (delete = .Write)."""
     if info["kind"] == "user":
-        return ("Settings.Edit" if action == "write" else "Settings.View") in info["permissions"]
-    return ("OR.Settings." + action.capitalize()) in expand_scopes(info["scopes"])
+        return CLASSIC_PERMISSION[action] in info["permissions"]
+    scope = "OR.Settings.Read" if action == "read" else "OR.Settings.Write"
+    return scope in expand_scopes(info["scopes"])
 
 
 def identity_can(info, action):
     """PM.Setting or PM.Setting.Read / .Write for OAuth tokens; ROPC tokens only for Host tenant users
-    (AWS quick-start behaviour, reference 2.1) with Settings.View / Settings.Edit."""
+    (as the AWS Quick Start for Orchestrator does) with Settings.View / Settings.Edit."""
     if info["kind"] == "user":
         if (info["tenant"] or "").lower() != "host":
             return False

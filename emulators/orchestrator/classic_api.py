@@ -1,4 +1,4 @@
-"""Classic Orchestrator Settings API (reference 1.1-1.6): /odata/Settings, UpdateBulk, VerifySmtpSetting."""
+"""Classic Orchestrator Settings API: /odata/Settings, UpdateBulk, DeleteBulk, VerifySmtpSetting."""
 import json
 import urllib.parse
 
@@ -23,6 +23,8 @@ class Ctx:
         self.raw_body = raw_body
         self.base_url = base_url
         self.match = match or {}
+        self.where = {"api": None, "org": None, "tenant": None, "prefix": ""}
+        self.origin = base_url
 
     def json_body(self):
         """Parsed JSON body, or raises ValueError."""
@@ -32,11 +34,17 @@ class Ctx:
 
 
 def _resolve_caller(ctx, action):
-    """(info, tenant, error_response). Tokens are tenant-bound; X-UIPATH-TenantName must agree."""
+    """(info, tenant, error_response). Tokens are tenant-bound; X-UIPATH-TenantName must agree. Under
+    ``/{org}/{tenant}/orchestrator_`` the URL names the tenant (the header, if sent, must agree)."""
     info = auth.bearer(ctx.state, ctx.headers)
     if info is None:
         return None, None, E.not_authenticated()
     header_tenant = ctx.headers.get("X-UIPATH-TenantName")
+    url_tenant = ctx.where.get("tenant")
+    if url_tenant:
+        if header_tenant and header_tenant.lower() != url_tenant.lower():
+            return None, None, E.not_authenticated(principal=info["principal"])
+        header_tenant = url_tenant
     if info["kind"] == "user":
         tenant = info["tenant"]
         if header_tenant and header_tenant.lower() != tenant.lower():
@@ -118,7 +126,7 @@ def get_setting(ctx):
     if key not in eff:
         return E.abp_not_found("There is no setting with key '%s'." % key, tenant=tenant,
                                principal=info["principal"])
-    # GetById returns ODataValueOfString (reference 1.1, [S4])
+    # GetById returns ODataValueOfString (UiPath/orchestrator-powershell generated 2020.10 client)
     return E.json_response(200, {"@odata.context": "%s/odata/$metadata#Edm.String" % ctx.base_url,
                                  "value": mask(key, eff[key])}, tenant=tenant, principal=info["principal"])
 
@@ -170,6 +178,25 @@ def update_bulk(ctx):
         return E.validation_failed(errors, **log)
     ctx.state.classic_write(tenant, dict(pairs))
     return E.empty(200, written_keys=[k for k, _ in pairs], **log)
+
+
+def delete_bulk(ctx):
+    """POST /odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk {"settingNames": [...]}: removes the
+    tenant's own values (tenant scope), so host values / defaults apply again. 200, empty body."""
+    info, tenant, err = _resolve_caller(ctx, "delete")
+    if err:
+        return err
+    log = dict(tenant=tenant, principal=info["principal"])
+    try:
+        body = ctx.json_body()
+    except ValueError as exc:
+        return E.validation_failed([("The request body is not valid JSON: %s" % exc, ["settingNames"])], **log)
+    names = auth._ci_get(body, "settingNames") if isinstance(body, dict) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        return E.validation_failed([("The settingNames field is required and must be an array of setting "
+                                     "names.", ["settingNames"])], **log)
+    removed = ctx.state.classic_delete(tenant, names)
+    return E.empty(200, written_keys=removed, **log)
 
 
 def put_setting(ctx):
@@ -249,10 +276,14 @@ def smtp_config(model, stored, mapping, send_to):
     }
 
 
-def run_verify(ctx, cfg, timeout, log):
+def run_verify(ctx, cfg, timeout, log, problem=False):
+    """Send the test mail. ``problem``: input errors in ASP.NET Core's validation shape (Identity API)."""
     try:
         send_test_mail(cfg, ca_file=ctx.server.smtp_ca_file, timeout=timeout)
     except InvalidInput as exc:
+        if problem:
+            member = "Recipient" if "sendTo" in str(exc) else "SmtpSettings"
+            return E.aspnet_validation({member: [str(exc).replace("(sendTo)", "(recipient)")]}, **log)
         return E.validation_failed([(str(exc), ["sendTo" if "sendTo" in str(exc) else "smtpSettingModel"])],
                                    **log)
     except SmtpFailure as exc:

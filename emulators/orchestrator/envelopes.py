@@ -1,6 +1,6 @@
 """Response bodies: ABP AjaxResponse envelopes (classic API), OAuth / ASP.NET Core shapes (Identity).
 
-Reference: orchestrator-mail-api.md section 2.1 (AjaxResponse), 2.3 (error bodies), 2.2 (OAuth errors).
+Sources: UiPath/orchestrator-powershell (AjaxResponse, ErrorInfo), UiPathOrch OrchException.cs, UiPath docs.
 """
 import json
 
@@ -32,13 +32,13 @@ def empty(status=200, **kw):
 
 
 def abp_success(result):
-    """ABP AjaxResponse success envelope (reference 2.1)."""
+    """ABP AjaxResponse success envelope."""
     return {"result": result, "targetUrl": None, "success": True, "error": None,
             "unAuthorizedRequest": False, "__abp": True}
 
 
 def abp_error_body(message, details=None, validation_errors=None, error_code=0, code=0):
-    """ABP error envelope with Orchestrator's top-level message/errorCode (reference 2.3)."""
+    """ABP error envelope with Orchestrator's top-level message/errorCode."""
     return {
         "message": message,
         "errorCode": error_code,
@@ -67,7 +67,7 @@ def not_authorized(**kw):
 
 
 def validation_failed(errors, **kw):
-    """errors: list of (message, [members]) -> 400 with error.validationErrors (reference 2.3)."""
+    """errors: list of (message, [members]) -> 400 with error.validationErrors."""
     items = [{"message": m, "members": list(mem)} for m, mem in errors]
     details = "The following errors were detected during validation.\r\n" + "".join(
         " - %s\r\n" % m for m, _ in errors)
@@ -75,7 +75,7 @@ def validation_failed(errors, **kw):
 
 
 def invalid_request(details, **kw):
-    """errorCode 1000 "Invalid request!" (reference 2.3, [S18])."""
+    """errorCode 1000 "Invalid request!" (UiPath docs "Response Codes")."""
     return abp_error(400, "Invalid request!", details, error_code=1000, **kw)
 
 
@@ -84,13 +84,13 @@ def abp_not_found(details, **kw):
 
 
 def oauth_error(status, error, description, **kw):
-    """OAuth2 token endpoint error (reference 2.2), IdentityServer-style."""
+    """OAuth2 token endpoint error, IdentityServer-style."""
     return Response(status, {"error": error, "error_description": description},
                     headers={"Cache-Control": "no-store", "Pragma": "no-cache"}, **kw)
 
 
 def aspnet_validation(errors, **kw):
-    """ASP.NET Core ValidationProblemDetails (reference 2.3, [S19]). errors: {field: [messages]}."""
+    """ASP.NET Core ValidationProblemDetails (shape as in UiPath's "Retrieving partitionGlobalId" page). errors: {field: [messages]}."""
     return Response(400, {
         "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
         "title": "One or more validation errors occurred.",
@@ -99,7 +99,8 @@ def aspnet_validation(errors, **kw):
     }, content_type="application/problem+json; charset=utf-8", **kw)
 
 
-def aspnet_problem(status, title, **kw):
-    return Response(status, {"type": "https://tools.ietf.org/html/rfc7231", "title": title,
-                             "status": status},
-                    content_type="application/problem+json; charset=utf-8", **kw)
+def aspnet_problem(status, title, detail=None, **kw):
+    body = {"type": "https://tools.ietf.org/html/rfc7231", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    return Response(status, body, content_type="application/problem+json; charset=utf-8", **kw)

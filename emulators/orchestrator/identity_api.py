@@ -1,6 +1,7 @@
-"""Identity settings API (reference 3, 2.2): /identity/connect/token, /identity/api/Setting[...].
-Only served with --profile 2023.10. Path forms: /identity/..., /{org}/identity_/... (AS/Cloud) and
-/{org}/identity/... (some standalone doc copies)."""
+"""Identity settings API: /identity/connect/token, /identity/api/Setting[...].
+Served on the 2021.10+ profiles. Path forms: standalone /identity/..., /{org}/identity_/... and
+/{org}/identity/...; automation-suite /identity_/... and /{org}/identity_/...; cloud /{org}/identity_/...
+(see server.route)."""
 from . import auth
 from . import envelopes as E
 from .classic_api import run_verify, smtp_config
@@ -16,7 +17,7 @@ MODEL_TO_IDENTITY = {
 
 
 def token(ctx):
-    return auth.client_token(ctx.state, ctx.raw_body, ctx.headers.get("Content-Type"))
+    return auth.client_token(ctx.state, ctx.raw_body, ctx.headers.get("Content-Type"), org=ctx.where.get("org"))
 
 
 def _caller(ctx, action):
@@ -25,12 +26,20 @@ def _caller(ctx, action):
         return None, E.aspnet_problem(401, "Unauthorized", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     if not auth.identity_can(info, action):
         return None, E.aspnet_problem(403, "Forbidden", tenant=info["tenant"], principal=info["principal"])
+    url_org = ctx.where.get("org")
+    if ctx.state.profile_info.platform and url_org and info.get("org") and info["org"] != url_org["id"]:
+        return None, E.aspnet_problem(403, "Forbidden", detail="The access token belongs to another organization.",
+                                      tenant=info["tenant"], principal=info["principal"])
     return info, None
 
 
 def _partition(ctx, raw, field="partitionGlobalId"):
-    """('' | None) -> host (None); a known organization GUID -> its canonical id; else an error response."""
+    """('' | None) -> host (None); a known organization GUID -> its canonical id; else an error response.
+    Profiles without a customer host level (cloud) answer 403 for the host partition."""
     if raw is None or raw == "":
+        if not ctx.state.profile_info.host_partition:
+            return None, E.aspnet_problem(403, "Forbidden", detail="There is no host level here; give the "
+                                          "organization's partitionGlobalId.")
         return None, None
     if not isinstance(raw, str) or not GUID_RE.match(raw):
         return None, E.aspnet_validation({field: ["The value '%s' is not valid." % raw]})
@@ -128,10 +137,33 @@ def delete_setting(ctx):
     row = ctx.state.identity_delete(int(raw))
     if row is None:
         return E.aspnet_problem(404, "Not Found", **log)
-    return E.empty(200, written_keys=[row["key"]], **log)
+    return E.empty(204, written_keys=[row["key"]], **log)
+
+
+# VerifySmtpSettingsCommand.smtpSettings property -> (smtp_config model field, expected JSON type)
+VERIFY_FIELDS = {
+    "host": ("Host", str), "port": ("Port", int), "userName": ("UserName", str), "password": ("Password", str),
+    "domain": ("Domain", str), "enableSsl": ("EnableSsl", bool),
+    "useDefaultCredentials": ("UseDefaultCredentials", bool), "fromAddress": ("DefaultFromAddress", str),
+    "fromDisplayName": ("DefaultFromDisplayName", str),
+}
+JSON_TYPE_NAMES = {str: "System.String", int: "System.Int32", bool: "System.Boolean"}
+
+
+def _verify_partition(ctx, info):
+    """Partition context of a test mail: the token's prt_id, else the organization of the URL, else host."""
+    if info.get("org") and ctx.state.org_by_id(info["org"]):
+        return info["org"]
+    if ctx.where.get("org"):
+        return ctx.where["org"]["id"]
+    return None
 
 
 def verify_smtp(ctx):
+    """POST .../api/Setting/VerifySmtpSettings with a VerifySmtpSettingsCommand
+    {recipient, smtpSettings{host, port, userName, password, domain, enableSsl, useDefaultCredentials,
+    fromAddress, fromDisplayName}}; property names bind case-insensitively. Omitted (or null) smtpSettings
+    fields fall back to the partition's stored values. Errors in ASP.NET Core's validation shape."""
     info, err = _caller(ctx, "write")
     if err:
         return err
@@ -139,35 +171,41 @@ def verify_smtp(ctx):
     try:
         body = ctx.json_body()
     except ValueError as exc:
-        return E.validation_failed([("The request body is not valid JSON: %s" % exc, ["body"])], **log)
+        return E.aspnet_validation({"$": ["The JSON value could not be converted: %s" % exc]}, **log)
     if not isinstance(body, dict):
-        return E.validation_failed([("The request body must be a JSON object.", ["body"])], **log)
-    send_to = auth._ci_get(body, "sendTo")
-    if not isinstance(send_to, str) or not send_to:
-        return E.validation_failed([("The sendTo field is required.", ["sendTo"])], **log)
-    partition, err = _partition(ctx, auth._ci_get(body, "partitionGlobalId"))
-    if err:
-        return err
-    stored = ctx.state.identity_effective(partition)
-    model = auth._ci_get(body, "smtpSettingModel")
-    settings = auth._ci_get(body, "settings")
-    if model is None:
-        # {sendTo, settings:[{key,value}]}: translate Identity keys to model fields
-        model = {}
-        reverse = {v: k for k, v in MODEL_TO_IDENTITY.items()}
-        for item in settings or []:
-            key = auth._ci_get(item, "key") if isinstance(item, dict) else None
-            if key in reverse:
-                model[reverse[key]] = auth._ci_get(item, "value")
-    elif not isinstance(model, dict):
-        return E.validation_failed([("smtpSettingModel must be an object.", ["smtpSettingModel"])], **log)
+        return E.aspnet_validation({"$": ["The JSON value could not be converted to "
+                                          "VerifySmtpSettingsCommand."]}, **log)
+    recipient = auth._ci_get(body, "recipient")
+    errors = {}
+    if recipient is not None and not isinstance(recipient, str):
+        errors["$.recipient"] = ["The JSON value could not be converted to System.String. Path: $.recipient"]
+    elif not recipient:
+        errors["Recipient"] = ["The Recipient field is required."]
+    smtp = auth._ci_get(body, "smtpSettings")
+    model = {}
+    if smtp is not None and not isinstance(smtp, dict):
+        errors["$.smtpSettings"] = ["The JSON value could not be converted to SmtpSettings. Path: $.smtpSettings"]
+    elif isinstance(smtp, dict):
+        for prop, (field, typ) in VERIFY_FIELDS.items():
+            value = auth._ci_get(smtp, prop)
+            if value is None:
+                continue
+            if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+                path = "$.smtpSettings.%s" % prop
+                errors[path] = ["The JSON value could not be converted to %s. Path: %s"
+                                % (JSON_TYPE_NAMES[typ], path)]
+                continue
+            model[field] = value
+    if errors:
+        return E.aspnet_validation(errors, **log)
+    stored = ctx.state.identity_effective(_verify_partition(ctx, info))
     try:
-        cfg = smtp_config(model, stored, MODEL_TO_IDENTITY, send_to)
+        cfg = smtp_config(model, stored, MODEL_TO_IDENTITY, recipient)
     except InvalidInput as exc:
-        return E.validation_failed([(str(exc), ["smtpSettingModel"])], **log)
+        return E.aspnet_validation({"SmtpSettings": [str(exc)]}, **log)
     try:
         timeout_ms = int(stored.get("Email.Smtp.ConnectionTimeout") or IDENTITY_DEFAULTS["Email.Smtp.ConnectionTimeout"])
     except ValueError:
         timeout_ms = 180000
     timeout = max(0.5, min(timeout_ms / 1000.0, ctx.server.smtp_timeout))
-    return run_verify(ctx, cfg, timeout, log)
+    return run_verify(ctx, cfg, timeout, log, problem=True)

@@ -1,4 +1,4 @@
-"""A small OData v4 ``$filter`` parser for SettingsDto (reference 1.1/1.2).
+"""A small OData v4 ``$filter`` parser for SettingsDto.
 
 Supported: properties Name, Value, Scope, Id; string literals ('' escapes a quote), null, true, false;
 eq ne gt ge lt le; and, or, not, parentheses; startswith/endswith/contains(prop,'x'),

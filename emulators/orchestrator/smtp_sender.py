@@ -1,4 +1,4 @@
-"""Send the test mail with .NET System.Net.Mail.SmtpClient semantics (reference 7, [S23][S24]).
+"""Send the test mail with .NET System.Net.Mail.SmtpClient semantics (Microsoft Learn SmtpClient.EnableSsl; dotnet/runtime SmtpConnection.cs).
 
 - plain TCP connect, EHLO (HELO fallback; after HELO, LOGIN is assumed like .NET does)
 - EnableSsl -> STARTTLS must be advertised, else "Server does not support secure connections.";

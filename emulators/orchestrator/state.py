@@ -1,24 +1,28 @@
 """All mutable emulator state behind one lock: settings, tokens, request log, faults.
 
-Classic settings (reference 1.3-1.5): stored per tenant; ``Host`` is a tenant of its own and holds the
+Classic settings (ABP EmailSettingNames, Orchestrator tenants): stored per tenant; ``Host`` is a tenant of its own and holds the
 application-level values. A tenant read resolves tenant value -> Host value -> ABP default.
-Identity settings (reference 3): rows {id, key, value, partitionGlobalId, userId}; partition None = host
+Identity settings (UiPath docs "Get Settings" / "Update Settings"): rows {id, key, value, partitionGlobalId, userId}; partition None = host
 (global); an organization partition overrides host rows and inherits the rest.
 """
 import copy
 import json
+import math
 import os
 import random
 import re
 import secrets
 import threading
 import time
+import uuid
 from collections import deque
 
 from . import MASK
+from . import profiles
+from .jwt_tokens import Signer
 
 CLASSIC_DEFAULTS = {
-    # ABP EmailSettingProvider defaults [S6] + Orchestrator's Alerts.Email.Enabled [S5]
+    # ABP EmailSettingProvider defaults (aspnetboilerplate) + Orchestrator's Alerts.Email.Enabled
     "Abp.Net.Mail.DefaultFromAddress": "",
     "Abp.Net.Mail.DefaultFromDisplayName": "",
     "Abp.Net.Mail.Smtp.Host": "127.0.0.1",
@@ -33,7 +37,7 @@ CLASSIC_DEFAULTS = {
 CLASSIC_PASSWORD = "Abp.Net.Mail.Smtp.Password"
 
 IDENTITY_DEFAULTS = {
-    # Not documented for Identity; mirrors the ABP defaults, plus ConnectionTimeout 180000 [S14].
+    # Not documented for Identity; mirrors the ABP defaults, plus ConnectionTimeout 180000 (UiPath docs "Custom email settings").
     "Email.Smtp.Host": "127.0.0.1",
     "Email.Smtp.Port": "25",
     "Email.Smtp.UserName": "",
@@ -81,8 +85,20 @@ def validate_value(key, value):
 
 
 class State:
-    def __init__(self, seed_path=None, state_path=None, token_ttl=3600, profile="2020.10", fault_seed=0):
+    def __init__(self, seed_path=None, state_path=None, token_ttl=3600, profile="2020.10", fault_seed=0,
+                 client_token_prt_id="auto", rate_limits=None, startup_faults=None, api_version=None):
         self.lock = threading.RLock()
+        self.profile_info = profiles.get(profile)
+        if api_version:
+            self.profile_info = self.profile_info._replace(api_version=api_version)
+        if client_token_prt_id == "auto":
+            self.client_prt_id = self.profile_info.client_prt_id
+        else:
+            self.client_prt_id = client_token_prt_id in (True, "yes")
+        # rate_limits: None (off) or {"window": s, "GET": n, "WRITE": n, "POST": n, "retry_after": s|None}
+        self.rate_limits = rate_limits
+        self.startup_faults = list(startup_faults or [])
+        self.signer = Signer()
         self.seed_path = seed_path or DEFAULT_SEED_PATH
         with open(self.seed_path, encoding="utf-8") as fh:
             self.seed = json.load(fh)
@@ -124,6 +140,10 @@ class State:
             self.faults = []
             self.fault_id = 0
             self.rng = random.Random(self.fault_seed)
+            self.rate_hits = {}
+            self.rate_clock_offset = 0.0
+            for fault in self.startup_faults:
+                self.add_fault(fault)
             if persist:
                 self.save()
 
@@ -147,6 +167,35 @@ class State:
                 return t
         return None
 
+    def tenant_org(self, tenant):
+        """Organization record a tenant belongs to: seed ``tenants.T.organization`` (a name), else the first
+        organization; the ``Host`` tenant belongs to none unless the seed says so."""
+        rec = self.tenants.get(tenant) or {}
+        if rec.get("organization"):
+            return self.org_by_name(rec["organization"]) or self.org_by_id(rec["organization"])
+        if tenant.lower() == "host" or not self.organizations:
+            return None
+        return self.organizations[0]
+
+    def tenant_id(self, tenant):
+        rec = self.tenants.get(tenant) or {}
+        return rec.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, "orchestrator-emulator/tenant/" + tenant))
+
+    def org_tenants(self, org):
+        """Tenants of an organization (never Host), in seed order."""
+        out = []
+        for t in self.tenants:
+            o = self.tenant_org(t)
+            if o is not None and o["id"] == org["id"]:
+                out.append(t)
+        return out
+
+    def client_org(self, client_id):
+        rec = self.clients.get(client_id) or {}
+        if rec.get("organization"):
+            return self.org_by_name(rec["organization"]) or self.org_by_id(rec["organization"])
+        return self.organizations[0] if self.organizations else None
+
     def org_by_name(self, name):
         for o in self.organizations:
             if o["name"].lower() == (name or "").lower():
@@ -160,10 +209,16 @@ class State:
         return None
 
     # ---- tokens ---------------------------------------------------------------------------------
-    def issue_token(self, info):
-        token = secrets.token_urlsafe(32)
+    def issue_token(self, info, claims=None):
+        """A JWT-shaped token for ``info`` (kind, tenant, principal, permissions, scopes, org). ``claims`` are
+        added to the payload (prt_id, tenant name, ...)."""
+        now = time.time()
         with self.lock:
-            info = dict(info, expires=time.time() + self.token_ttl)
+            info = dict(info, expires=now + self.token_ttl)
+            payload = {"iss": "orchestrator-emulator", "nbf": int(now), "iat": int(now),
+                       "exp": int(math.ceil(now + self.token_ttl)), "jti": secrets.token_hex(16)}
+            payload.update(claims or {})
+            token = self.signer.encode(payload)
             self.tokens[token] = info
         return token
 
@@ -171,6 +226,8 @@ class State:
         with self.lock:
             info = self.tokens.get(token)
             if not info or info["expires"] <= time.time():
+                return None
+            if self.signer.verify(token) is None:
                 return None
             return dict(info)
 
@@ -198,6 +255,16 @@ class State:
         with self.lock:
             self.settings.setdefault(tenant, {}).update(pairs)
             self.save()
+
+    def classic_delete(self, tenant, names):
+        """Remove the tenant's own values (defaults / host values apply again). Returns the removed names."""
+        with self.lock:
+            stored = self.settings.setdefault(tenant, {})
+            removed = [n for n in names if n in stored]
+            for n in removed:
+                del stored[n]
+            self.save()
+            return removed
 
     # ---- identity settings -----------------------------------------------------------------------
     def _identity_find(self, partition, user_id, key):
@@ -263,8 +330,8 @@ class State:
             return eff
 
     # ---- request log -----------------------------------------------------------------------------
-    WRITE_ENDPOINTS = {"classic.settings.put", "classic.settings.update_bulk", "identity.settings.put",
-                       "identity.settings.delete"}
+    WRITE_ENDPOINTS = {"classic.settings.put", "classic.settings.update_bulk", "classic.settings.delete_bulk",
+                       "identity.settings.put", "identity.settings.delete"}
 
     def record(self, method, path, status, endpoint, tenant, principal, written_keys):
         with self.lock:
@@ -317,3 +384,29 @@ class State:
                 f["fired"] += 1
                 return dict(f)
             return None
+
+    # ---- rate limits (Automation Cloud Identity: per organization per window) ------------------------
+    def rate_check(self, org_key, method):
+        """None if allowed (and counted), else the limit that was hit. Rejected requests are not counted."""
+        limits = self.rate_limits
+        if not limits:
+            return None
+        cls = "GET" if method in ("GET", "HEAD") else ("POST" if method == "POST" else "WRITE")
+        limit = limits.get(cls)
+        if limit is None:
+            return None
+        with self.lock:
+            now = time.monotonic() + self.rate_clock_offset
+            hits = self.rate_hits.setdefault((org_key, cls), deque())
+            while hits and hits[0] <= now - limits["window"]:
+                hits.popleft()
+            if len(hits) >= limit:
+                return limit
+            hits.append(now)
+            return None
+
+    def rate_advance(self, seconds):
+        """Move the rate-limit clock forward (emulator control API), so windows pass without waiting."""
+        with self.lock:
+            self.rate_clock_offset += seconds
+            return self.rate_clock_offset

@@ -126,3 +126,27 @@ def test_enable_ssl_against_mailhog_mode_is_400(orchestrator, token, plain_catch
     assert r.status_code == 400, r.text
     assert "secure connections" in _error_text(r)
     assert plain_catcher.search("to", "ops-ssl@example.test") == []
+
+
+@pytest.fixture(scope="module")
+def cloud_orchestrator(ca):
+    with start_orchestrator(profile="cloud", env={"ORCH_EMU_SMTP_CA_FILE": ca["ca"]}) as emu:
+        yield emu
+
+
+def test_identity_verify_command_on_cloud_delivers_with_auth_user(cloud_orchestrator, strict_catcher):
+    """Identity VerifySmtpSettings ({recipient, smtpSettings}) under /{org}/identity_ into the STARTTLS catcher."""
+    ident = cloud_orchestrator.identity_url()
+    r = requests.post(ident + "/connect/token", timeout=10, data={
+        "grant_type": "client_credentials", "client_id": "ansible", "client_secret": "emulator-secret",
+        "scope": "PM.Setting"})
+    assert r.status_code == 200, r.text
+    body = {"recipient": "ops-identity@example.test", "smtpSettings": {
+        "host": "127.0.0.1", "port": strict_catcher.smtp_port, "enableSsl": True, "useDefaultCredentials": False,
+        "userName": SMTP_USER, "password": SMTP_PASS, "domain": "",
+        "fromAddress": "orchestrator@example.test", "fromDisplayName": "Orchestrator Emu"}}
+    r = requests.post(ident + "/api/Setting/VerifySmtpSettings", json=body, timeout=60,
+                      headers={"Authorization": "Bearer " + r.json()["access_token"]})
+    assert r.status_code == 200, r.text
+    m = found(strict_catcher, "ops-identity@example.test")
+    assert m["AuthUser"] == SMTP_USER

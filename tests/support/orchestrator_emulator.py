@@ -3,7 +3,14 @@
     with start_orchestrator(profile="2023.10") as emu:
         requests.get(emu.url + "/odata/Settings", ...)
         emu.control.requests()
+
+    with start_orchestrator(profile="cloud", rate_limit={"window": 2, "write": 3},
+                            faults=[{"endpoint": "identity.settings.put", "action": "conflict"}]) as emu:
+        emu.orchestrator_url()        # <url>/Default/Default/orchestrator_
+        emu.identity_url()            # <url>/Default/identity_
+        jwt_claims(token)["prt_id"]   # organization id carried by a token
 """
+import base64
 import json
 import os
 import queue
@@ -75,13 +82,64 @@ class ControlClient:
     def identity_settings(self, partition=""):
         return self._call("GET", "/identity-settings", query={"partition": partition or ""})
 
+    def config(self):
+        """{"profile", "client_token_prt_id", "rate_limits", "organizations": [{name, id, tenants[]}]}"""
+        return self._call("GET", "/config")
+
+    def advance_rate_limit_clock(self, seconds):
+        """Let ``seconds`` of rate-limit window pass (no sleeping)."""
+        return self._call("POST", "/rate-limits/advance", {"seconds": seconds})
+
+    def add_conflict(self, endpoint="identity.settings.put", times=1):
+        """The next ``times`` requests to ``endpoint`` answer 409 Conflict (nothing is written)."""
+        return self.add_fault(endpoint=endpoint, action="conflict", times=times)
+
+
+PLATFORM_PROFILES = ("automation-suite", "cloud")
+DEFAULT_ORG = "Default"
+DEFAULT_ORG_ID = "6e6f7267-0000-4000-8000-000000000001"
+
+
+def jwt_claims(token):
+    """Payload of a JWT-shaped access token (no signature check), or None for an opaque token."""
+    parts = (token or "").split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
+
 
 class Emulator:
-    def __init__(self, proc, url, ssl_context=None):
+    def __init__(self, proc, url, ssl_context=None, profile="2020.10"):
         self.proc = proc
         self.pid = proc.pid
         self.url = url
+        self.profile = profile
         self.control = ControlClient(url, ssl_context)
+
+    @property
+    def platform(self):
+        return self.profile in PLATFORM_PROFILES
+
+    def orchestrator_url(self, org=DEFAULT_ORG, tenant="Default"):
+        """Base of the classic API: ``<url>/{org}/{tenant}/orchestrator_`` on automation-suite/cloud, else
+        the server root."""
+        return "%s/%s/%s/orchestrator_" % (self.url, org, tenant) if self.platform else self.url
+
+    def identity_url(self, org=None):
+        """Identity base. Platform profiles: ``<url>/{org}/identity_`` (org defaults to Default; org="" gives
+        the host-level ``<url>/identity_``). Standalone: ``<url>/identity``, or ``<url>/{org}/identity_``
+        when org is given."""
+        if self.platform:
+            if org == "":
+                return self.url + "/identity_"
+            return "%s/%s/identity_" % (self.url, org or DEFAULT_ORG)
+        return "%s/%s/identity_" % (self.url, org) if org else self.url + "/identity"
+
+    def portal_url(self, org=DEFAULT_ORG):
+        return "%s/%s/portal_" % (self.url, org)
 
     def stop(self, timeout=10):
         if self.proc.poll() is None:
@@ -105,12 +163,29 @@ class Emulator:
         self.stop()
 
 
-def start_orchestrator(*extra_args, profile="2020.10", env=None, seed=None, ssl_context=None, timeout=15):
-    """Start `python -m emulators.orchestrator --port 0 --bind 127.0.0.1 ...`; wait for the ready line."""
+def start_orchestrator(*extra_args, profile="2020.10", env=None, seed=None, ssl_context=None, timeout=15,
+                       client_token_prt_id=None, rate_limit=None, faults=None):
+    """Start `python -m emulators.orchestrator --port 0 --bind 127.0.0.1 ...`; wait for the ready line.
+
+    client_token_prt_id: "yes"/"no"/"auto" or True/False (--client-token-prt-id).
+    rate_limit: True (Automation Cloud numbers) or a dict with any of window, get, write, post, retry_after
+    (--rate-limit on --rate-limit-*). faults: list of fault dicts (--fault, re-installed after every reset).
+    """
     cmd = [sys.executable, "-m", "emulators.orchestrator", "--port", "0", "--bind", "127.0.0.1",
            "--profile", profile]
     if seed:
         cmd += ["--seed", str(seed)]
+    if client_token_prt_id is not None:
+        if isinstance(client_token_prt_id, bool):
+            client_token_prt_id = "yes" if client_token_prt_id else "no"
+        cmd += ["--client-token-prt-id", client_token_prt_id]
+    if rate_limit:
+        cmd += ["--rate-limit", "on"]
+        if isinstance(rate_limit, dict):
+            for key, value in rate_limit.items():
+                cmd += ["--rate-limit-" + key.replace("_", "-"), str(value)]
+    for fault in faults or ():
+        cmd += ["--fault", json.dumps(fault)]
     cmd += [str(a) for a in extra_args]
     full_env = dict(os.environ)
     full_env["PYTHONUNBUFFERED"] = "1"
@@ -138,4 +213,4 @@ def start_orchestrator(*extra_args, profile="2020.10", env=None, seed=None, ssl_
     url = line.split()[-1]
     # drain stderr in the background so the pipe never blocks the emulator
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    return Emulator(proc, url, ssl_context)
+    return Emulator(proc, url, ssl_context, profile=profile)

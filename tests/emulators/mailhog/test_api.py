@@ -1,4 +1,4 @@
-"""HTTP API shapes, ordering, limits and status codes per the MailHog reference (§1.3-§1.5)."""
+"""HTTP API shapes, ordering, limits and status codes as in MailHog-Server api/v1.go, api/v2.go and mailhog/data message.go."""
 import base64
 import re
 import smtplib

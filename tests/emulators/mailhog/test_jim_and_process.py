@@ -1,4 +1,4 @@
-"""Jim (reference §1.6) and process behaviour (config, ready line, SIGTERM)."""
+"""Jim (MailHog docs/JIM.md) and process behaviour (config, ready line, SIGTERM)."""
 import os
 import smtplib
 import subprocess

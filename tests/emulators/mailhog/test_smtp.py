@@ -1,4 +1,4 @@
-"""SMTP behaviour with smtplib: MailHog defaults (reference §1.2) and the extensions (§3 table)."""
+"""SMTP behaviour with smtplib: MailHog defaults (mailhog/smtp) and the extensions (emulators/mailhog/README.md)."""
 import base64
 import smtplib
 import ssl

@@ -53,6 +53,49 @@ def emu23(_emu_identity):
     return _emu_identity
 
 
+def _session_emulator(request, profile, test_ca, *args, **kw):
+    emu = start_orchestrator("--smtp-timeout", "5", "--smtp-ca-file", test_ca["ca_file"], *args, profile=profile,
+                             **kw)
+    request.addfinalizer(emu.stop)
+    return emu
+
+
+@pytest.fixture(scope="session")
+def _emu_cloud(request, test_ca):
+    return _session_emulator(request, "cloud", test_ca)
+
+
+@pytest.fixture(scope="session")
+def _emu_as(request, test_ca):
+    return _session_emulator(request, "automation-suite", test_ca)
+
+
+@pytest.fixture(scope="session")
+def _emu_2021(request, test_ca):
+    return _session_emulator(request, "2021.10", test_ca)
+
+
+@pytest.fixture
+def emu_cloud(_emu_cloud):
+    """Profile cloud (Automation Cloud URL layout), reset before each test."""
+    _emu_cloud.control.reset()
+    return _emu_cloud
+
+
+@pytest.fixture
+def emu_as(_emu_as):
+    """Profile automation-suite, reset before each test."""
+    _emu_as.control.reset()
+    return _emu_as
+
+
+@pytest.fixture
+def emu21(_emu_2021):
+    """Profile 2021.10 (standalone, Identity era), reset before each test."""
+    _emu_2021.control.reset()
+    return _emu_2021
+
+
 @pytest.fixture
 def smtp_factory():
     sinks = []

@@ -1,4 +1,4 @@
-"""Classic API (reference 1-2) against the real emulator process."""
+"""Classic API against the real emulator process."""
 import pytest
 import requests
 

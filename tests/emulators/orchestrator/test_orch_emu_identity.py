@@ -1,4 +1,4 @@
-"""Identity API (reference 2.2, 3) on the 2023.10 profile."""
+"""Identity API on the 2023.10 profile."""
 import email
 import email.policy
 
@@ -175,7 +175,7 @@ def test_delete(emu23):
     h = token(emu23)
     row = put(emu23, h, {"Email.Smtp.Domain": "CORP"}).json()[0]
     r = requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10)
-    assert r.status_code == 200
+    assert r.status_code == 204 and r.content == b""  # IdentityServer API description: 204 No Content
     assert get(emu23, h, ["Email.Smtp.Domain"]).json() == []
     assert requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10).status_code == 404
     log = emu23.control.requests()
@@ -183,7 +183,8 @@ def test_delete(emu23):
     assert emu23.control.writes() == 3
 
 
-def test_identity_verify_both_body_forms(emu23, smtp_factory, tls_server_context):
+def test_identity_verify_command_shape(emu23, smtp_factory, tls_server_context):
+    """VerifySmtpSettingsCommand {recipient, smtpSettings{...}}; omitted fields come from the stored settings."""
     sink = smtp_factory(tls_context=tls_server_context, users={"u@example.local": "pw"})
     h = token(emu23)
     assert put(emu23, h, {"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(sink.port),
@@ -192,18 +193,18 @@ def test_identity_verify_both_body_forms(emu23, smtp_factory, tls_server_context
                           "Email.Smtp.FromEmail": "u@example.local",
                           "Email.Smtp.FromDisplayName": "Org Mail"}).status_code == 200
     url = emu23.url + SETTING + "/VerifySmtpSettings"
-    r = requests.post(url, json={"sendTo": "a@example.local", "settings": [], "partitionGlobalId": ORG_ID},
-                      headers=h, timeout=20)
+    r = requests.post(url, json={"recipient": "a@example.local"}, headers=h, timeout=20)
     assert r.status_code == 200, r.text
-    r = requests.post(url, headers=h, timeout=20, json={"sendTo": "b@example.local",
-                                                        "smtpSettingModel": {"DefaultFromDisplayName": "Model"}})
+    r = requests.post(url, headers=h, timeout=20, json={"recipient": "b@example.local",
+                                                        "smtpSettings": {"fromDisplayName": "Model"}})
     assert r.status_code == 200, r.text
     assert [m["rcpt_tos"] for m in sink.messages] == [["a@example.local"], ["b@example.local"]]
     assert all(m["tls"] and m["auth"] for m in sink.messages)
     msg = email.message_from_bytes(sink.messages[1]["content"], policy=email.policy.default)
     assert msg["From"] == "Model <u@example.local>" and msg["Subject"] == "Orchestrator test email"
-    r = requests.post(url, headers=h, timeout=20, json={"sendTo": "c@example.local", "settings": [
-        {"key": "Email.Smtp.Password", "value": "nope"}]})
+    r = requests.post(url, headers=h, timeout=20, json={"recipient": "c@example.local",
+                                                        "smtpSettings": {"password": "nope"}})
     assert r.status_code == 400 and "535" in r.json()["message"]
     ro = token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
-    assert requests.post(url, json={"sendTo": "a@example.local"}, headers=ro, timeout=10).status_code == 403
+    assert requests.post(url, json={"recipient": "a@example.local"}, headers=ro, timeout=10).status_code == 403
+    assert len(sink.messages) == 2

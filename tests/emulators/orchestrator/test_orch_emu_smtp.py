@@ -1,4 +1,4 @@
-"""VerifySmtpSetting (classic) against real in-process aiosmtpd servers (reference 1.6, 7)."""
+"""VerifySmtpSetting (classic) against real in-process aiosmtpd servers (.NET SmtpClient semantics)."""
 import email
 import email.header
 import email.policy
