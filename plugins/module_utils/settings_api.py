@@ -111,8 +111,15 @@ class ClassicSettingsAPI(object):
         keys = list(keys)
         if not keys:
             return []
-        self.client.request('POST', CLASSIC_DELETE_BULK, body={'settingNames': keys}, expect_json=False,
-                            what='deleting the mail settings (POST DeleteBulk)')
+        try:
+            self.client.request('POST', CLASSIC_DELETE_BULK, body={'settingNames': keys}, expect_json=False,
+                                what='deleting the mail settings (POST DeleteBulk)')
+        except OrchestratorError as exc:
+            if exc.status != 404 or getattr(exc, 'login_failed', False):
+                raise
+            raise OrchestratorError('state=absent: this Orchestrator has no DeleteBulk endpoint (HTTP 404; it came '
+                                    'with Web API v15, Orchestrator 2022.10), so its tenant values cannot be deleted '
+                                    'through the API; nothing was changed', status=404, body=exc.body)
         return keys
 
     def verify(self, recipient, model):
