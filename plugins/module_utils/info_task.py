@@ -40,4 +40,4 @@ def run(params, ctx, state):
     api_obj = resolve_api(client, params, scope, partition, state)
     current, password_set = decode_settings(api_obj.read(), api_obj.name)
     return dict(changed=False, settings=display(current, api_obj.name, password_set), api=api_obj.name,
-                scope=effective_scope(api_obj.name, scope, partition), http_requests=client.request_count)
+                scope=effective_scope(api_obj, scope), http_requests=client.request_count)

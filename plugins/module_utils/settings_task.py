@@ -83,7 +83,7 @@ def run_absent(params, ctx, state):
     client = make_client(params, scope, ctx, state)
     api_obj = resolve_api(client, params, scope, partition, state)
     result = reset(api_obj, api_obj.name, ctx)
-    result.update(api=api_obj.name, scope=effective_scope(api_obj.name, scope, partition),
+    result.update(api=api_obj.name, scope=effective_scope(api_obj, scope),
                   test_mail=dict(sent=False, recipient=params.get('test_recipient'), reason='state is absent'),
                   http_requests=client.request_count)
     if ctx.diff:
@@ -154,7 +154,7 @@ def run(params, ctx, state):
     if alerts is not None:
         before_d['enable_alerts'] = alerts[1]
         after_d['enable_alerts'] = alerts[2]
-    result = dict(changed=bool(writes) or alerts_change, api=api, scope=effective_scope(api, scope, partition),
+    result = dict(changed=bool(writes) or alerts_change, api=api, scope=effective_scope(api_obj, scope),
                   changed_fields=changed_fields, before=before_d, after=after_d, test_mail=test_result,
                   http_requests=client.request_count)
     if ctx.diff:

@@ -234,10 +234,12 @@ def identity_login_hint(exc, client, api_name):
     return exc
 
 
-def effective_scope(api_name, scope, partition):
-    if api_name == 'classic':
+def effective_scope(api_obj, scope):
+    """The scope actually written: classic keeps the task's; Identity is the partition in use (also a
+    discovered one) or the host level."""
+    if api_obj.name == 'classic':
         return scope
-    return 'organization' if partition else 'host'
+    return 'organization' if api_obj.partition else 'host'
 
 
 def server_error_text(exc):

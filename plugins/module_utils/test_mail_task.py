@@ -112,7 +112,7 @@ def run(params, ctx, state):
                    'on_create', params['allow_from_mismatch'])
     check_sendable(merged, desired.get('password'))
     result = dict(changed=False, recipient=recipient, api=api_obj.name,
-                  scope=effective_scope(api_obj.name, scope, partition))
+                  scope=effective_scope(api_obj, scope))
     if ctx.check_mode:
         result.update(accepted=False, msg='check mode: test mail not sent')
     else:

@@ -77,7 +77,7 @@ def test_a_cloud_organization_from_its_orchestrator_url_alone(cloud):
     cloud.control.reset()
     conn = dict(APP, orchestrator_url=cloud.orchestrator_url())
     first = apply(dict(conn, enable_alerts=True, **RELAY))
-    assert first["changed"] and first["api"] == "identity"
+    assert first["changed"] and first["api"] == "identity" and first["scope"] == "organization"
     assert first["organization_source"] == "access token claim prt_id"
     assert first["changed_fields"][0] == "enable_alerts"
     second = apply(dict(conn, enable_alerts=True, **RELAY))
