@@ -56,7 +56,9 @@ def converged(emulators, catcher, tmp_path_factory):
              "mail": {api: lab.catcher.search("to", "ops-%s@example.test" % api) for api in APIS}}
     for emu in emulators.values():
         emu.control.clear_requests()
+    catcher.delete_all()
     second = lab.run()
     state.update(second=second, second_writes={api: lab.writes(api) for api in APIS},
-                 second_requests={api: lab.requests(api) for api in APIS})
+                 second_requests={api: lab.requests(api) for api in APIS},
+                 second_mail={api: lab.catcher.search("to", "ops-%s@example.test" % api) for api in APIS})
     return state

@@ -38,9 +38,10 @@ SECRETS = (SMTP_PASSWORD, ORCH_PASSWORD, CLIENT_SECRET)
 
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unr>\d+)"
                       r"\s+failed=(?P<failed>\d+)", re.M)
-# One line per instance, all in the msg list of the role's single (run_once) summary task.
+# The role's closing summary: one line per instance, printed by that instance's own host.
 SUMMARY_RE = re.compile(r'"(?P<host>[^":\s]+): api=(?P<api>\S+) scope=(?P<scope>\S+) '
-                        r'changed=\[(?P<changed>[^\]]*)\](?P<check> \(check mode\))? test mail: (?P<mail>[^"]*)"')
+                        r'(?P<what>changed|deleted)=\[(?P<changed>[^\]]*)\](?P<check> \(check mode\))? '
+                        r'test mail: (?P<mail>[^"]*)"')
 
 
 def _ansible_bin(name):
@@ -103,7 +104,15 @@ class Result:
         return [(task, res) for task, h, res in self.results if h == host]
 
     def failure(self, host):
-        """With the json callback: (task name, result) of the host's failed task, or None."""
+        """With parse=True: (task name, result) of the host's last failed task (what stopped it), or None."""
+        found = None
+        for name, res in self.host_results(host):
+            if res.get("_status") in ("fatal", "failed"):
+                found = name, res
+        return found
+
+    def first_failure(self, host):
+        """With parse=True: (task name, result) of the host's first failed task (e.g. the module's own), or None."""
         for name, res in self.host_results(host):
             if res.get("_status") in ("fatal", "failed"):
                 return name, res

@@ -9,7 +9,7 @@ import email.policy
 
 import pytest
 
-from integration_lab import APIS, HOST, ORG_ID, REPO, SECRETS, SMTP_PASSWORD, Lab
+from integration_lab import APIS, HOST, ORG_ID, REPO, SECRETS, SMTP_PASSWORD, Lab, start_orchestrator
 
 
 def _clear(emulators):
@@ -73,9 +73,30 @@ def test_second_run_is_ok_with_zero_writes(converged, api):
     recap = second.recap()[HOST[api]]
     assert recap["changed"] == 0 and recap["failed"] == 0, second
     assert converged["second_writes"][api] == 0, converged["second_requests"][api]
-    # a no-op costs a login and one read for the settings, plus the test mail
+    # a no-op with a test recipient costs what one without costs: a login and one read, no test mail
     endpoints = [r["endpoint"] for r in converged["second_requests"][api]]
-    assert sum(1 for e in endpoints if e.endswith("settings.get") or e.endswith("settings.list")) <= 2, endpoints
+    assert endpoints == NOOP_ENDPOINTS[api], endpoints
+
+
+NOOP_ENDPOINTS = {"classic": ["classic.authenticate", "classic.settings.list"],
+                  "identity": ["identity.token", "identity.settings.get"]}
+CHANGE_ENDPOINTS = {"classic": ["classic.authenticate", "classic.settings.list", "classic.settings.verify_smtp",
+                                "classic.settings.update_bulk"],
+                    "identity": ["identity.token", "identity.settings.get", "identity.settings.verify_smtp",
+                                 "identity.settings.put"]}
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_changed_run_sends_one_test_mail_before_its_write_with_one_login(converged, api):
+    endpoints = [r["endpoint"] for r in converged["first_requests"][api]]
+    assert endpoints == CHANGE_ENDPOINTS[api], endpoints
+    assert len(converged["mail"][api]) == 1
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_noop_run_sends_no_test_mail(converged, api):
+    assert converged["second_mail"][api] == [], converged["second_mail"][api]
+    assert converged["second"].summaries()[HOST[api]]["mail"] == "not sent (no change)"
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -85,10 +106,19 @@ def test_summary_line_per_instance(converged, api):
     assert first["scope"] == ("tenant" if api == "classic" else "organization")
     changed = [f.strip() for f in first["changed"].split(",")]
     assert "password" in changed and "username" in changed and "port" in changed, first.group(0)
-    assert first["mail"] == "accepted to ops-%s@example.test" % api
+    assert first["mail"] == "sent to ops-%s@example.test (settings change)" % api
     second = converged["second"].summaries()[HOST[api]]
-    assert second["changed"] == "" and second["mail"] == "accepted to ops-%s@example.test" % api
+    assert second["changed"] == "" and second["mail"] == "not sent (no change)"
     assert converged["first"].stdout.count('"%s: api=' % HOST[api]) == 1
+
+
+def test_summary_is_printed_by_each_host_with_equal_ok_counts(converged):
+    """No run_once: every instance prints its own line, so the recap's ok= is the same on every host."""
+    res = converged["second"]
+    recap = res.recap()
+    assert len({recap[HOST[api]]["ok"] for api in APIS}) == 1, recap
+    for api in APIS:
+        assert ("ok: [%s] => {\n    \"msg\": \"%s: api=" % (HOST[api], HOST[api])) in res.stdout, res
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -116,7 +146,7 @@ def test_check_mode_on_converged_state_is_ok_and_writes_nothing(later, api):
     assert res.rc == 0, res
     assert res.recap()[HOST[api]]["changed"] == 0, res
     assert later["check_writes"][api] == 0
-    assert res.summaries()[HOST[api]]["mail"] == "skipped (check mode)"
+    assert res.summaries()[HOST[api]]["mail"] == "not sent (no change)"
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -128,6 +158,7 @@ def test_check_mode_reports_a_pending_change_but_writes_nothing(later, api):
     assert later["pending_stored_unchanged"][api]
     summary = res.summaries()[HOST[api]]
     assert summary["changed"] == "from_display_name" and summary["check"], summary.group(0)
+    assert summary["mail"] == "not sent (check mode (would be sent: settings change))", summary.group(0)
     assert "Ops (pending)" in res.stdout  # --diff shows the new value
 
 
@@ -138,7 +169,7 @@ def test_update_password_always_resends_and_reports_changed(later, api):
     assert res.recap()[HOST[api]]["changed"] == 1, res
     assert later["always_writes"][api] == 1
     summary = res.summaries()[HOST[api]]
-    assert summary["changed"] == "password" and summary["mail"] == "not requested", summary.group(0)
+    assert summary["changed"] == "password" and summary["mail"] == "not sent (no test_recipient)", summary.group(0)
 
 
 # -- secrets ----------------------------------------------------------------------------------------------
@@ -178,8 +209,8 @@ def test_viewer_is_refused_with_a_clear_message(lab):
     assert res.rc != 0
     for api in APIS:
         name, msg = _one_line_failure(res, HOST[api])
-        # the test mail goes first (it needs Settings.Edit / a write scope too), so it is the task refused
-        assert name == "Send Orchestrator's test mail"
+        # the test mail goes first (it needs Settings.Edit / a write scope too): refused before any write
+        assert name == "Report the failure with the role variable"
         assert "403" in msg or "not authorized" in msg.lower() or "forbidden" in msg.lower(), msg
         assert lab.stored(api) == {} or all(not v for v in lab.stored(api).values()), lab.stored(api)
     assert "emulator-viewer" not in res.output and "emulator-readonly-secret" not in res.output
@@ -207,43 +238,84 @@ def test_wrong_credentials_fail_with_a_clear_message(lab):
 
 
 BAD_INPUTS = {
-    # host: (overrides, API the host points at, text the failure message must contain)
-    "bad-port-high": ({"smtp_mail_port": 70000}, "classic", "port"),
-    "bad-port-zero": ({"smtp_mail_port": 0}, "classic", "port"),
-    "bad-host-space": ({"smtp_mail_host": "smtp example.com"}, "classic", "host"),
-    "bad-host-scheme": ({"smtp_mail_host": "smtp://mail.example.com"}, "classic", "host"),
-    "bad-from": ({"smtp_mail_from_address": "not-an-address"}, "classic", "from_address"),
-    "from-mismatch": ({"smtp_mail_from_address": "other@example.test"}, "classic", "from_address"),
+    # host: (overrides, API the host points at, role variable the one-line failure must name)
+    "bad-port-high": ({"smtp_mail_port": 70000}, "classic", "smtp_mail_port"),
+    "bad-port-zero": ({"smtp_mail_port": 0}, "classic", "smtp_mail_port"),
+    "bad-host-space": ({"smtp_mail_host": "smtp example.com"}, "classic", "smtp_mail_host"),
+    "bad-host-scheme": ({"smtp_mail_host": "smtp://mail.example.com"}, "classic", "smtp_mail_host"),
+    "bad-from": ({"smtp_mail_from_address": "not-an-address"}, "classic", "smtp_mail_from_address"),
+    "from-mismatch": ({"smtp_mail_from_address": "other@example.test"}, "classic", "smtp_mail_from_address"),
     "ssl-and-default-creds": ({"smtp_mail_enable_ssl": True, "smtp_mail_use_default_credentials": True},
-                              "classic", "enable_ssl"),
-    "no-smtp-username": ({"smtp_mail_username": ""}, "classic", "username"),
+                              "classic", "smtp_mail_enable_ssl"),
+    "no-smtp-username": ({"smtp_mail_username": ""}, "classic", "smtp_mail_username"),
     "header-injection": ({"smtp_mail_from_display_name": "Ops\r\nBcc: x@example.test"}, "classic",
-                         "from_display_name"),
+                         "smtp_mail_from_display_name"),
+    "bad-url": ({"smtp_mail_orchestrator_url": "ftp://orch.example.test"}, "classic", "smtp_mail_orchestrator_url"),
+    "timeout-out-of-range": ({"smtp_mail_request_timeout": 0}, "classic", "smtp_mail_request_timeout"),
+    "bad-test-recipient": ({"smtp_mail_test_recipient": "not-an-address"}, "classic", "smtp_mail_test_recipient"),
+    "org-scope-on-classic-api": ({"smtp_mail_api": "classic", "smtp_mail_organization_id": ""}, "identity",
+                                 "smtp_mail_scope"),
+    "bad-identity-url": ({"smtp_mail_orchestrator_identity_url": "ftp://orch.example.test/identity"}, "identity",
+                         "smtp_mail_orchestrator_identity_url"),
+    "org-id-not-a-guid": ({"smtp_mail_organization_id": "not-a-guid"}, "identity", "smtp_mail_organization_id"),
+    "client-id-without-secret": ({"smtp_mail_orchestrator_client_secret": ""}, "identity",
+                                 "smtp_mail_orchestrator_client_id"),
+}
+# Caught by the role's argument spec (before the module runs): the message names the variable too.
+BAD_CHOICES = {
     "bad-provider": ({"smtp_mail_provider": "yahoo"}, "classic", "smtp_mail_provider"),
     "bad-update-password": ({"smtp_mail_update_password": "sometimes"}, "classic", "smtp_mail_update_password"),
     "bad-api": ({"smtp_mail_api": "rest"}, "classic", "smtp_mail_api"),
     "bad-scope": ({"smtp_mail_scope": "folder"}, "classic", "smtp_mail_scope"),
-    "bad-url": ({"smtp_mail_orchestrator_url": "ftp://orch.example.test"}, "classic", "orchestrator_url"),
-    "org-scope-without-id": ({"smtp_mail_organization_id": ""}, "identity", "organization_id"),
-    "org-id-not-a-guid": ({"smtp_mail_organization_id": "not-a-guid"}, "identity", "organization_id"),
+    "bad-state": ({"smtp_mail_state": "gone"}, "classic", "smtp_mail_state"),
+    "bad-test-mail": ({"smtp_mail_test_mail": "sometimes"}, "classic", "smtp_mail_test_mail"),
 }
 
 
-def test_bad_inputs_fail_before_any_request(lab):
-    hosts = {name: lab.host_vars(api, **over) for name, (over, api, _) in BAD_INPUTS.items()}
+def test_bad_inputs_fail_before_any_request_naming_the_role_variable(lab):
+    cases = dict(BAD_INPUTS, **BAD_CHOICES)
+    hosts = {name: lab.host_vars(api, **over) for name, (over, api, _) in cases.items()}
     res = lab.run(inventory=lab.inventory(hosts), parse=True)
     assert res.rc != 0
     problems = []
-    for name, (_, _, needle) in BAD_INPUTS.items():
+    for name, (_, _, var) in cases.items():
         failure = res.failure(name)
+        msg = failure[1].get("msg", "") if failure else ""
         if failure is None:
             problems.append("%s: did not fail" % name)
-        elif needle not in failure[1].get("msg", ""):
-            problems.append("%s: %r lacks %r" % (name, failure[1].get("msg"), needle))
+        elif name in BAD_INPUTS and not (msg.startswith(var + ": ") and "\n" not in msg):
+            problems.append("%s: %r does not start with %r" % (name, msg, var + ": "))
+        elif name in BAD_CHOICES and var not in msg:
+            problems.append("%s: %r lacks %r" % (name, msg, var))
     assert not problems, problems
     for api in APIS:
         assert lab.requests(api) == [], (api, lab.requests(api))
     assert lab.catcher.messages() == []
+
+
+def test_login_failure_keeps_the_login_failed_prefix(lab):
+    hosts = {HOST["classic"]: lab.host_vars("classic", smtp_mail_orchestrator_password="wrong-pw-31337")}
+    res = lab.run(inventory=lab.inventory(hosts), parse=True)
+    assert res.rc != 0
+    name, msg = _one_line_failure(res, HOST["classic"])
+    assert name == "Report the failure with the role variable"
+    assert msg.startswith("login failed:"), msg
+    assert lab.writes("classic") == 0
+
+
+def test_identity_run_without_organization_id_discovers_the_organization(lab, tmp_path):
+    """An access token that carries its organization (claim prt_id, as Automation Suite / Cloud client tokens do):
+    no smtp_mail_organization_id needed, the settings land in that organization."""
+    with start_orchestrator(profile="2023.10", client_token_prt_id="yes") as emu:
+        hosts = {HOST["identity"]: dict(lab.host_vars("identity", smtp_mail_organization_id="",
+                                                      smtp_mail_test_recipient=""),
+                                        smtp_mail_orchestrator_url=emu.url)}
+        res = lab.run(inventory=lab.inventory(hosts), parse=True)
+        assert res.rc == 0, res
+        result = dict(res.host_results(HOST["identity"]))["Set the Orchestrator mail settings"]
+        assert result["organization_id"] == ORG_ID, result
+        stored = emu.control.identity_settings(ORG_ID)["stored"]
+        assert stored.get("Email.Smtp.UserName") == "orchestrator@example.test", stored
 
 
 # -- provider presets -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Verify the identity scenario: Orchestrator 2023.10, Identity Settings API, OAuth client credentials,
-organization scope (issue 5 section 4). Controller-side HTTP checks only."""
+organization scope. Controller-side HTTP checks only."""
 from molecule_checks import (IDENTITY_KEYS, IDENTITY_PASSWORD_KEY, MASK, api_string, assert_test_mail,
                              expected_value, http, identity_settings, identity_token, mailhog_search)
 

@@ -3,9 +3,10 @@
 The positive path was applied by converge (twice: converge + idempotence). The negative path is run
 here with ansible-playbook against the same inventory, with a wrong SMTP password, in test order:
 
-1. wrong password, update_password: on_create (the role's default): the settings module sends no
-   password (host/port/SSL/user unchanged), so the stored password stays the good one; the test mail
-   still uses the wrong one and the run fails with the server's 535.
+1. wrong password, update_password: on_create (the role's default) and smtp_mail_test_mail: always: the
+   settings module sends no password (host/port/SSL/user unchanged), so the stored password stays the good
+   one; the test mail (sent on every run with `always`) uses the wrong one and the run fails with the
+   server's 535. (With the default `on_change` that run writes nothing and so sends no test mail.)
 2. wrong password, update_password: always: the role sends the test mail BEFORE it writes (Orchestrator's
    test endpoint uses the posted, unsaved settings), so the run fails with 535 and nothing is written:
    the working password stays stored.
@@ -59,7 +60,8 @@ def test_test_mail_arrived_over_starttls_with_auth(inventory):
 def test_wrong_password_on_create_fails_and_keeps_the_stored_password(inventory, inventory_dir):
     _, hv = _one(inventory)
     before = _mails(hv)["total"]
-    rc, out = run_playbook(inventory_dir, {"smtp_mail_password": WRONG, "smtp_mail_update_password": "on_create"})
+    rc, out = run_playbook(inventory_dir, {"smtp_mail_password": WRONG, "smtp_mail_update_password": "on_create",
+                                           "smtp_mail_test_mail": "always"})
     assert rc != 0, out
     assert "535" in out, out   # the SMTP server's refusal, in the role's failure message
     assert WRONG not in out
