@@ -210,13 +210,12 @@ mkdir -p "$PDD/inventory" "$PDD/env"
 cp -a "$PROJECT" "$PDD/project"
 rm -rf "$PDD/project/inventories/ee-navigator"
 # The inventory holds no Orchestrator credential: one host = the Orchestrator the job's credential names.
-# smtp_mail_orchestrator_url reads ORCHESTRATOR_URL (the role requires the variable; see docs/awx.md).
+# The URL, tenant and login come from ORCHESTRATOR_* only (the role leaves empty connection variables to them).
 cat >"$PDD/inventory/hosts.yml" <<EOF
 ---
 orchestrators:
   hosts:
     uipath-orchestrator:
-      smtp_mail_orchestrator_url: "{{ lookup('ansible.builtin.env', 'ORCHESTRATOR_URL') }}"
       smtp_mail_api: identity
       smtp_mail_scope: organization
       smtp_mail_provider: custom
@@ -232,7 +231,7 @@ EOF
 # these inputs, rendered as the controller renders injectors, written where ansible-runner reads it.
 check "credential type: injects the ORCHESTRATOR_* variables the modules read (secrets -> no_log options)" \
   "$VENV/bin/python" ee/awx_credential_env.py check
-"$VENV/bin/python" ee/awx_credential_env.py envvars url=http://orchestrator-2023:8180 tenant=Default \
+"$VENV/bin/python" ee/awx_credential_env.py envvars url=http://orchestrator-2023:8180 tenant= \
   username=admin password="$ORCH_PASSWORD" client_id=ansible client_secret="$ORCH_CLIENT_SECRET" \
   organization_id=6e6f7267-0000-4000-8000-000000000001 >"$PDD/env/envvars" ||
   fail "runner: env/envvars rendered from the credential type"

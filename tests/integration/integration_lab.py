@@ -122,6 +122,10 @@ class Result:
         return "<ansible-playbook rc=%s>\n%s" % (self.rc, self.output[-6000:])
 
 
+SMTP_WRITES = {"classic": ("classic.settings.update_bulk", "classic.settings.delete_bulk"),
+               "identity": ("identity.settings.put", "identity.settings.delete")}
+
+
 class Lab:
     """Both emulators + the catcher, an inventory writer and an ansible-playbook runner."""
 
@@ -190,7 +194,12 @@ class Lab:
         return self.emulators[api].control.requests()
 
     def writes(self, api):
-        return self.emulators[api].control.writes()
+        """Writes of the mail (SMTP) settings; on the Identity API the tenant's alerts toggle is counted apart."""
+        return sum(1 for r in self.emulators[api].control.requests() if r["endpoint"] in SMTP_WRITES[api])
+
+    def alerts_writes(self, api):
+        return sum(1 for r in self.emulators[api].control.requests()
+                   if r["endpoint"] == "classic.settings.update_bulk") if api == "identity" else 0
 
     def stored(self, api):
         """Stored (unmasked) mail settings of the host's scope, keyed like the API."""
