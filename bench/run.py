@@ -11,10 +11,13 @@ and counted from every emulator's request log (cleared before each phase):
   check         (c1) --check on the converged state
   check_change  (c2) --check with a pending change (-e smtp_mail_from_display_name=...), must write nothing
   baseline      (d) bench/baseline_uri.yml: login, GET, UpdateBulk on every run
-  floor         (e) bench/floor.yml: one ansible.builtin.ping per host
+  floor         (e) bench/floor.yml: one ansible.builtin.ping per host (one module process per host)
+  floor_debug   (f) bench/floor_debug.yml: one ansible.builtin.debug per host (no module process: the true floor)
 
-Prints a table, ``ratio`` lines (ours(noop)/floor, baseline/ours(noop) per N) and ``target`` lines.
+Prints a table, ``ratio`` lines per N (noop/debug-floor, noop/ping-floor, baseline/noop, requests per instance)
+and ``target`` lines at N=50. Runs with the Python (and so the ansible-core) that runs it:
 Usage: .venv/bin/python bench/run.py [--sizes 1,10,50] [--forks 20] [--repeat 1]
+       make bench CORE=2.16      (the matrix venv build/matrix/2.16)
 """
 
 import argparse
@@ -45,9 +48,10 @@ PHASES = [
      ["--check", "-e", json.dumps(PENDING_CHANGE)], {"writes_per_instance": 0, "changed_hosts": "all"}),
     ("baseline", "(d) baseline uri", "baseline", [], {"writes_per_instance": 1}),
     ("floor", "(e) floor ping", "floor", [], {"requests_per_instance": 0}),
+    ("floor_debug", "(f) floor debug", "floor_debug", [], {"requests_per_instance": 0}),
 ]
 
-RATIO_PHASES = ("noop", "baseline", "floor")
+RATIO_PHASES = ("noop", "baseline", "floor", "floor_debug")
 TARGETS_AT = 50
 RECAP_RE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                       r"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?", re.M)
@@ -106,6 +110,14 @@ def ansible_env(extra):
 def ansible_playbook_bin():
     local = Path(sys.executable).parent / "ansible-playbook"
     return str(local) if local.exists() else (shutil.which("ansible-playbook") or "ansible-playbook")
+
+
+def ansible_core_version():
+    try:
+        from ansible.release import __version__
+        return __version__
+    except ImportError:
+        return "(not importable from this Python)"
 
 
 def run_playbook(playbook, inventory, forks, extra_args, env, log_path):
@@ -260,25 +272,47 @@ def wall(results, name, key="wall"):
     return r[key] if r else None
 
 
+def ratio_text(a, b):
+    return f"{a / b:.2f}x  ({a:.2f}s / {b:.2f}s)"
+
+
 def print_ratios_and_targets(all_results, total_elapsed):
+    """Per N: noop/debug-floor, noop/ping-floor, baseline/noop (wall, best round) and the requests per instance
+    of a no-op; the same ratios in CPU seconds; then the targets at N=50."""
     print()
     sizes = list(all_results)
     for n in sizes:
         res = all_results[n]
-        noop, floor, base = wall(res, "noop"), wall(res, "floor"), wall(res, "baseline")
-        if noop and floor:
-            print(f"ratio N={n} ours(noop)/floor = {noop / floor:.2f}  ({noop:.2f}s / {floor:.2f}s)")
+        noop, ping, debug, base = (wall(res, p) for p in ("noop", "floor", "floor_debug", "baseline"))
+        if noop and debug:
+            print(f"ratio N={n} noop/debug-floor = {ratio_text(noop, debug)}")
+        if noop and ping:
+            print(f"ratio N={n} noop/ping-floor = {ratio_text(noop, ping)}")
         if noop and base:
-            print(f"ratio N={n} baseline/ours(noop) = {base / noop:.2f}  ({base:.2f}s / {noop:.2f}s)")
+            print(f"ratio N={n} uri-baseline/noop = {ratio_text(base, noop)}")
+        r = valid(res, "noop")
+        if r:
+            q = r["requests"]
+            print(f"requests N={n} per instance on a no-op = {q['per_instance']:.2f} (max {q['max_per_instance']}; "
+                  f"{fmt_endpoints(q['endpoints'])})")
     for n in sizes:  # the same ratios in CPU seconds (robust to other load; not what the targets use)
-        noop, floor, base = (wall(all_results[n], p, "cpu") for p in ("noop", "floor", "baseline"))
-        if noop and floor and base:
-            print(f"cpu-ratio N={n} ours(noop)/floor = {noop / floor:.2f}, baseline/ours(noop) = {base / noop:.2f}"
-                  f"  (cpu {noop:.1f}s, {floor:.1f}s, {base:.1f}s)")
+        noop, ping, debug, base = (wall(all_results[n], p, "cpu") for p in ("noop", "floor", "floor_debug",
+                                                                            "baseline"))
+        parts = []
+        if noop and debug:
+            parts.append(f"noop/debug-floor = {noop / debug:.2f}")
+        if noop and ping:
+            parts.append(f"noop/ping-floor = {noop / ping:.2f}")
+        if noop and base:
+            parts.append(f"uri-baseline/noop = {base / noop:.2f}")
+        if parts:
+            print(f"cpu-ratio N={n} " + ", ".join(parts) + "  (cpu s: " + ", ".join(
+                f"{k} {v:.1f}" for k, v in (("noop", noop), ("debug", debug), ("ping", ping), ("baseline", base))
+                if v) + ")")
     if len(sizes) >= 2:
         lo, hi = min(sizes), max(sizes)
         parts = []
-        for name in ("noop", "apply", "baseline", "floor"):
+        for name in ("noop", "apply", "baseline", "floor", "floor_debug"):
             a, b = wall(all_results[lo], name), wall(all_results[hi], name)
             if a is not None and b is not None:
                 parts.append(f"{name} {1000 * (b - a) / (hi - lo):.0f}")
@@ -298,11 +332,15 @@ def print_ratios_and_targets(all_results, total_elapsed):
     n = TARGETS_AT if TARGETS_AT in all_results else max(sizes)
     label = f"N={n}" + ("" if n == TARGETS_AT else f" (targets are defined at N={TARGETS_AT})")
     res = all_results[n]
-    noop, floor, base = wall(res, "noop"), wall(res, "floor"), wall(res, "baseline")
-    target(f"noop<=1.5x floor {label}", None if not (noop and floor) else noop / floor <= 1.5,
-           f"{noop / floor:.2f}x" if noop and floor else "noop or floor not run or failed")
-    target(f"baseline>=3x noop {label}", None if not (noop and base) else base / noop >= 3,
-           f"{base / noop:.2f}x" if noop and base else "noop or baseline not run or failed")
+    noop, ping, debug, base = (wall(res, p) for p in ("noop", "floor", "floor_debug", "baseline"))
+    for name, a, b, limit, le in (("noop<=2.0x debug floor", noop, debug, 2.0, True),
+                                  ("noop<=0.6x ping floor", noop, ping, 0.6, True),
+                                  ("uri-baseline>=5x noop", base, noop, 5.0, False)):
+        if a and b:
+            x = a / b
+            target(f"{name} {label}", x <= limit if le else x >= limit, f"{x:.2f}x")
+        else:
+            target(f"{name} {label}", None, "a phase it needs was not run or failed")
     for phase, limit, what in (("noop", 2, "no-op"), ("apply", 3, "change")):
         r = valid(res, phase)
         if r:
@@ -330,20 +368,20 @@ def main(argv=None):
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     playbooks = {"role": (REPO / args.playbook).resolve(), "baseline": HERE / "baseline_uri.yml",
-                 "floor": HERE / "floor.yml"}
+                 "floor": HERE / "floor.yml", "floor_debug": HERE / "floor_debug.yml"}
     print(f"# bench: sizes={args.sizes} forks={args.forks} rounds={args.repeat} "
           f"(ratio phases {max(args.repeat, args.ratio_repeat)}) phases={','.join(args.phases)} "
           f"emulator profile {args.profile}, smtp_mail_api={args.api or '(role default)'}; "
           f"one emulator process per instance"
           + (f" env={' '.join(args.env)}" if args.env else ""))
-    print(f"# ansible: {ansible_playbook_bin()} "
+    print(f"# ansible-core {ansible_core_version()} on Python {sys.version.split()[0]}: {ansible_playbook_bin()} "
           f"({'ANSIBLE_CONFIG=' + env['ANSIBLE_CONFIG'] if 'ANSIBLE_CONFIG' in env else 'no ansible.cfg'}); "
           f"logs in {workdir}", flush=True)
     # Untimed warm-up so the first measured run does not pay for cold caches / bytecode compilation.
     with Fleet(1, args.emulator_root, extra_args=("--profile", args.profile)) as fleet:
         inv = workdir / "warmup-inventory.yml"
         write_inventory(inv, [fleet.instances[0].url], **inventory_options(args))
-        for key, extra in (("floor", []), ("role", ["--check"])):
+        for key, extra in (("floor", []), ("floor_debug", []), ("role", ["--check"])):
             if playbooks[key].is_file():
                 run_playbook(playbooks[key], inv, args.forks, extra, env, workdir / f"warmup-{key}.log")
     all_results = {}
