@@ -126,19 +126,20 @@ def classic_settings(url, token):
     return {item["Name"]: item["Value"] for item in body["value"]}
 
 
-def identity_token(url, client_id, client_secret, scope="PM.Setting"):
-    status, body = http("POST", url.rstrip("/") + "/identity/connect/token",
+def identity_token(identity_base, client_id, client_secret, scope="PM.Setting"):
+    """A client-credentials token from ``{identity_base}/connect/token`` (e.g. ``https://host/{org}/identity_``)."""
+    status, body = http("POST", identity_base.rstrip("/") + "/connect/token",
                         {"grant_type": "client_credentials", "client_id": client_id,
                          "client_secret": client_secret, "scope": scope}, form=True)
     assert status == 200, (status, body)
     return body["access_token"]
 
 
-def identity_settings(url, token, keys, partition=None):
+def identity_settings(identity_base, token, keys, partition=None):
     query = [("key", k) for k in keys]
     if partition:
         query.append(("partitionGlobalId", partition))
-    status, body = http("GET", url.rstrip("/") + "/identity/api/Setting?" + urllib.parse.urlencode(query),
+    status, body = http("GET", identity_base.rstrip("/") + "/api/Setting?" + urllib.parse.urlencode(query),
                         headers={"Authorization": "Bearer " + token})
     assert status == 200, (status, body)
     return {item["key"]: item["value"] for item in body}
