@@ -29,7 +29,6 @@ import traceback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import one_line
@@ -111,7 +110,7 @@ def run_task(task, args, environ, check_mode, diff, action_name):
     no_log_values = set()
     for name, option in spec.items():
         value = params.get(name)
-        if option.get('no_log') and isinstance(value, string_types) and value:
+        if option.get('no_log') and isinstance(value, str) and value:
             no_log_values.add(value)
     if validation.error_messages:
         msg = one_line(validation.error_messages[0], 2000)
