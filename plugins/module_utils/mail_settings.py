@@ -15,7 +15,7 @@ Password rules (the password can never be compared: the API returns a mask):
 * with ``use_default_credentials: false`` given in the task, ``username`` and ``password`` are required, except
   that ``password`` may be omitted with ``update_password: on_create`` when a password is already stored
   (it is then kept).
-* An Identity write always carries Host, Port and FromEmail together (API reference section 3).
+* An Identity write always carries Host, Port and FromEmail together (docs/API.md, "Identity endpoints").
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,7 +62,7 @@ KEYS = {'classic': CLASSIC_KEYS, 'identity': IDENTITY_KEYS}
 
 #: fields whose change makes the module re-send a supplied password
 CREDENTIAL_FIELDS = ('host', 'port', 'enable_ssl', 'username')
-#: fields the Identity API wants in every write (API reference section 3)
+#: fields the Identity API wants in every write (docs/API.md, "Identity endpoints")
 IDENTITY_TOGETHER = ('host', 'port', 'from_address')
 #: how a stored password is shown in before/after/settings
 PASSWORD_DISPLAY = '********'

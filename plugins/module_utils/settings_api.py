@@ -4,14 +4,14 @@
 
 """Read/write/test of the Mail settings through the classic or the Identity settings API.
 
-Classic (Orchestrator <= 2020.10, API reference section 1):
+Classic (Orchestrator <= 2020.10, docs/API.md "Classic settings API"):
   read  ``GET /odata/Settings?$filter=startswith(Name,'Abp.Net.Mail') or Name eq 'Alerts.Email.Enabled'``
   write one ``POST /odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk`` with the changed keys only
   test  ``POST /odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting``
   delete ``POST /odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk`` ``{"settingNames": [...]}`` (tenant)
   scope ``tenant`` = ROPC login into ``tenant``; ``host`` = ROPC login into tenant ``Host``.
 
-Identity (2021.10+, Automation Suite, Cloud, API reference section 3):
+Identity (2021.10+, Automation Suite, Cloud, docs/API.md "Identity settings API"):
   read  ``GET {identity_url}/api/Setting?key=...&partitionGlobalId=...`` (host: partition omitted)
   write one ``PUT {identity_url}/api/Setting`` ``{settings: [{key, value}], partitionGlobalId}``
   test  ``POST {identity_url}/api/Setting/VerifySmtpSettings`` ``{recipient, smtpSettings: {host, port, userName,

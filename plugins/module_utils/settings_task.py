@@ -76,6 +76,21 @@ def _test_decision(params, writes, check_mode):
     return True, 'settings change' if writes else 'test_mail is always'
 
 
+def summary_line(result, check_mode):
+    """One line for logs and the role's closing summary: API, scope, what changed (names only), the test mail."""
+    t = result.get('test_mail') or {}
+    if t.get('sent'):
+        mail = 'sent to %s (%s)' % (t.get('recipient'), t.get('reason'))
+    else:
+        mail = 'not sent (%s)' % t.get('reason')
+    if 'deleted_fields' in result:
+        what = 'deleted=[%s]' % ', '.join(result['deleted_fields'])
+    else:
+        what = 'changed=[%s]' % ', '.join(result.get('changed_fields') or [])
+    return 'api=%s scope=%s %s%s test mail: %s' % (result.get('api'), result.get('scope'), what,
+                                                   ' (check mode)' if check_mode else '', mail)
+
+
 def run_absent(params, ctx, state):
     scope = params['scope']
     partition = check_scope(params, scope)
@@ -86,6 +101,7 @@ def run_absent(params, ctx, state):
     result.update(api=api_obj.name, scope=effective_scope(api_obj, scope),
                   test_mail=dict(sent=False, recipient=params.get('test_recipient'), reason='state is absent'),
                   http_requests=client.request_count)
+    result['summary'] = summary_line(result, ctx.check_mode)
     if ctx.diff:
         result['diff'] = dict(before=result['before'], after=result['after'])
     return result
@@ -157,6 +173,7 @@ def run(params, ctx, state):
     result = dict(changed=bool(writes) or alerts_change, api=api, scope=effective_scope(api_obj, scope),
                   changed_fields=changed_fields, before=before_d, after=after_d, test_mail=test_result,
                   http_requests=client.request_count)
+    result['summary'] = summary_line(result, ctx.check_mode)
     if ctx.diff:
         result['diff'] = dict(before=before_d, after=after_d)
     return result

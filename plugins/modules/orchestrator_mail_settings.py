@@ -229,6 +229,13 @@ scope:
   returned: success
   type: str
   sample: tenant
+summary:
+  description:
+    - One line with the API, the scope, the option names that changed (or were deleted), check mode, and whether
+      the test mail was sent and why. Never contains values.
+  returned: success
+  type: str
+  sample: "api=classic scope=tenant changed=[host, port] test mail: sent to ops@example.com (settings change)"
 deleted_fields:
   description:
     - With O(state=absent), the option names whose own values were (or would be) deleted.

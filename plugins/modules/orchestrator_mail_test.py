@@ -18,8 +18,8 @@ description:
     C(POST {identity_url}/api/Setting/VerifySmtpSettings)). Nothing is saved.
   - SMTP options not given are taken from the stored settings (one read). The stored password cannot be read, so
     O(password) is required unless O(use_default_credentials) is (or is stored as) V(true).
-  - For the Identity API the request body has the same shape as the classic one (C(sendTo) and
-    C(smtpSettingModel)); the API reference marks that body as unknown, so this is an assumption.
+  - The classic body is C({sendTo, smtpSettingModel}); the Identity body is C({recipient, smtpSettings}) with
+    camelCase SMTP fields, as UiPath's API description of VerifySmtpSettings gives it (docs/API.md).
   - Never reports C(changed). Fails with the server's SMTP error text when the mail is not accepted.
 author:
   - infraops team (@infraops)
