@@ -68,6 +68,7 @@ echo "ci/test.sh: main venv: ansible-core $(.venv/bin/python -c 'import ansible;
 
 stage "lint (yamllint, ansible-lint production, ansible-builder create)" bash ci/lint.sh
 stage "ansible-doc renders every module" bash ci/ansible_doc.sh
+stage "collection docs and changelog (antsibull-docs, antsibull-changelog)" bash ci/docs_lint.sh
 stage "ansible-test sanity (ansible-core ${main_core:-main venv}, Python $main_python)" bash ci/sanity.sh
 pytest_stage "pytest (unit, emulators, integration)" build/junit-pytest.xml tests -q -n 2 --dist loadfile \
   --ignore=tests/reliability
