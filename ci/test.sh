@@ -27,7 +27,7 @@ pytest_stage() { # name, junit file, pytest args...
   local name=$1 junit=$2; shift 2
   local start=$SECONDS
   echo "=== $name"
-  .venv/bin/python -m pytest -p no:cacheprovider --junitxml="$junit" "$@"
+  "${PYTEST_PYTHON:-.venv/bin/python}" -m pytest -p no:cacheprovider --junitxml="$junit" "$@"
   local rc=$?
   local counts
   counts=$(.venv/bin/python ci/junit_counts.py "$junit" "$rc")
@@ -117,6 +117,11 @@ case "$s216" in
 esac
 # The ansible-core matrix: the smoke suite on every line (venvs ready and cached); one check per line.
 counted_stage "ansible-core matrix (smoke suite per line)" build/matrix.log matrix bash ci/matrix.sh
+# The reliability and security suite also on the oldest line (its matrix venv also has trustme).
+if [ -x build/matrix/2.16/bin/python ]; then
+  PYTEST_PYTHON=build/matrix/2.16/bin/python pytest_stage "pytest (reliability and security, ansible-core 2.16)" \
+    build/junit-reliability-2.16.xml tests/reliability -q -n 2 --dist loadfile
+fi
 if [ -f ci/ee_test.sh ]; then
   stage "execution environment (ee-test)" bash ci/ee_test.sh
 fi

@@ -88,15 +88,21 @@ class CallbackModule(CallbackBase):
         self._starts[(host.get_name(), task._uuid)] = time.monotonic()
 
     def _record(self, status, result):
-        key = (result.host.get_name(), result.task._uuid)
+        # ansible-core 2.19+ names them host/task/result; 2.16-2.18 only have _host/_task/_result.
+        host = getattr(result, "host", None) or result._host
+        task = getattr(result, "task", None) or result._task
+        res = getattr(result, "result", None)
+        if res is None:
+            res = result._result
+        key = (host.get_name(), task._uuid)
         started = self._starts.pop(key, None)
         record = {
             "status": status,
-            "host": result.host.get_name(),
+            "host": host.get_name(),
             "task": result.task_name,
-            "action": result.task.action,
+            "action": task.action,
             "duration": (time.monotonic() - started) if started is not None else None,
-            "result": result.result,
+            "result": res,
         }
         if os.environ.get("RELIABILITY_PER_TASK_LOG") == "1":
             record["requests"] = self._control("GET", "/_emulator/requests")
