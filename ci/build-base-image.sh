@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Bootstraps the base image for the test containers when no registry can be reached:
-# Debian bookworm, mmdebstrap "essential" variant (no apt) + merged /usr, plus python3 and
-# python3-aiosmtpd, streamed straight into `docker import`.
+# Bootstraps a Debian base image when no registry can be reached: bookworm, mmdebstrap "essential"
+# variant (no apt) + merged /usr, plus a few packages, streamed straight into `docker import`.
+# By default the test-service base (python3, python3-aiosmtpd); ee/build-base.sh asks for the execution
+# environment's base (python3, python3-pip) through the same recipe:
+#   BASE_INCLUDE  packages (default python3,python3-aiosmtpd)
+#   BASE_NAME     image name (default localhost/debian-py)
+#   BASE_CHECK    python3 arguments that must succeed in the image (default: -c 'import aiosmtpd')
+#   BASE_LOG      mmdebstrap's log (default build/base-image.log)
 #
-#   tag: localhost/debian-py:bookworm-<first 12 hex of sha256 of this script>
+#   tag: <BASE_NAME>:bookworm-<first 12 hex of sha256 of this script and BASE_INCLUDE>
 #
 # Built only when that tag is absent, so CI pays for it once (about 30-40 s on 2 cores).
 # The mirror is the host's own apt sources file (handed to mmdebstrap as the mirror argument),
@@ -13,9 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUITE=bookworm
-INCLUDE=python3,python3-aiosmtpd
-recipe_hash=$(sha256sum ci/build-base-image.sh | cut -c1-12)
-TAG=${BASE_IMAGE_TAG:-localhost/debian-py:${SUITE}-${recipe_hash}}
+INCLUDE=${BASE_INCLUDE:-python3,python3-aiosmtpd}
+CHECK=${BASE_CHECK:-"-c 'import aiosmtpd'"}
+recipe_hash=$({ cat ci/build-base-image.sh; echo "$INCLUDE"; } | sha256sum | cut -c1-12)
+TAG=${BASE_IMAGE_TAG:-${BASE_NAME:-localhost/debian-py}:${SUITE}-${recipe_hash}}
 
 log() { echo "build-base-image: $*" >&2; }
 
@@ -61,7 +67,7 @@ hook_dir=/usr/share/mmdebstrap/hooks/merged-usr
 log "bootstrapping $SUITE ($INCLUDE) into $TAG"
 start=$(date +%s)
 mkdir -p build
-blog=build/base-image.log   # mmdebstrap's chatter; shown only on failure
+blog=${BASE_LOG:-build/base-image.log}   # mmdebstrap's chatter; shown only on failure
 trap 'rc=$?; [ $rc = 0 ] || { log "failed; last lines of $blog:"; tail -n 30 "$blog" >&2; }' EXIT
 # shellcheck disable=SC2016  # $1 is expanded by mmdebstrap's hook shell, not here
 mmdebstrap --quiet --variant=essential --include="$INCLUDE" \
@@ -77,8 +83,8 @@ mmdebstrap --quiet --variant=essential --include="$INCLUDE" \
   | docker import -c 'CMD ["/bin/bash"]' -c 'ENV LANG=C.UTF-8' -m "mmdebstrap $SUITE essential + $INCLUDE" - "$TAG" >/dev/null
 # pipefail: a failed mmdebstrap fails the pipeline, but `docker import` may already have created the tag
 # from a truncated stream, so double-check python works.
-if ! docker run --rm --network=none "$TAG" python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
-  log "the imported image cannot run python3 -c 'import aiosmtpd'; removing it"
+if ! docker run --rm --network=none "$TAG" sh -c "python3 $CHECK" >/dev/null 2>&1; then
+  log "the imported image cannot run python3 $CHECK; removing it"
   docker image rm -f "$TAG" >/dev/null 2>&1 || true
   exit 1
 fi

@@ -160,16 +160,24 @@ def _validate_items(items):
     return pairs, errors
 
 
-def update_bulk(ctx):
-    info, tenant, err = _resolve_caller(ctx, "write")
+def _bulk_request(ctx, action, field):
+    """Caller check and JSON body of a bulk action: (log fields, tenant, body[field] or None, error response)."""
+    info, tenant, err = _resolve_caller(ctx, action)
     if err:
-        return err
+        return None, None, None, err
     log = dict(tenant=tenant, principal=info["principal"])
     try:
         body = ctx.json_body()
     except ValueError as exc:
-        return E.validation_failed([("The request body is not valid JSON: %s" % exc, ["settings"])], **log)
-    settings = auth._ci_get(body, "settings") if isinstance(body, dict) else None
+        return log, tenant, None, E.validation_failed(
+            [("The request body is not valid JSON: %s" % exc, [field])], **log)
+    return log, tenant, (auth._ci_get(body, field) if isinstance(body, dict) else None), None
+
+
+def update_bulk(ctx):
+    log, tenant, settings, err = _bulk_request(ctx, "write", "settings")
+    if err:
+        return err
     if not isinstance(settings, list):
         return E.validation_failed([("The settings field is required and must be an array.", ["settings"])],
                                    **log)
@@ -183,15 +191,9 @@ def update_bulk(ctx):
 def delete_bulk(ctx):
     """POST /odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk {"settingNames": [...]}: removes the
     tenant's own values (tenant scope), so host values / defaults apply again. 200, empty body."""
-    info, tenant, err = _resolve_caller(ctx, "delete")
+    log, tenant, names, err = _bulk_request(ctx, "delete", "settingNames")
     if err:
         return err
-    log = dict(tenant=tenant, principal=info["principal"])
-    try:
-        body = ctx.json_body()
-    except ValueError as exc:
-        return E.validation_failed([("The request body is not valid JSON: %s" % exc, ["settingNames"])], **log)
-    names = auth._ci_get(body, "settingNames") if isinstance(body, dict) else None
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
         return E.validation_failed([("The settingNames field is required and must be an array of setting "
                                      "names.", ["settingNames"])], **log)

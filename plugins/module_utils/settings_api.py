@@ -145,6 +145,7 @@ class IdentitySettingsAPI(object):
         #: host values seen when reading an organization: explicitly inherited, never the org's own values
         self.inherited = {}
         self._own = None
+        self._own_rows = None  # the partition's own rows (with ids) of the last read
 
     def _url(self, suffix=''):
         return self.client.identity_url + '/api/Setting' + suffix
@@ -187,14 +188,16 @@ class IdentitySettingsAPI(object):
             cached, self._cached = self._cached, None
             self._own = dict(cached)
             return cached
-        own, inherited = {}, {}
+        own, inherited, own_rows = {}, {}, []
         for row in self._rows(list(IDENTITY_KEYS.values())):
             if _same_partition(row['partition'], self.partition):
                 own[row['key']] = row['value']
+                own_rows.append(row)
             elif self.partition and row['partition'] is None:
                 inherited.setdefault(row['key'], row['value'])
         self.inherited = inherited
         self._own = dict(own)
+        self._own_rows = own_rows
         return own
 
     def effective(self):
@@ -205,6 +208,7 @@ class IdentitySettingsAPI(object):
         return out
 
     def write(self, pairs):
+        self._own_rows = None  # a write creates rows the last read did not see
         body = {'settings': [{'key': k, 'value': v} for k, v in pairs]}
         if self.partition:
             body['partitionGlobalId'] = self.partition
@@ -226,8 +230,10 @@ class IdentitySettingsAPI(object):
         if not keys:
             return []
         deleted = []
-        for row in self._rows(keys):
-            if not _same_partition(row['partition'], self.partition):
+        # The rows (and their ids) of the last read, else one read of the keys' rows.
+        rows = self._own_rows if self._own_rows is not None else self._rows(keys)
+        for row in rows:
+            if row['key'] not in keys or not _same_partition(row['partition'], self.partition):
                 continue  # an inherited host row or another organization's row is not this partition's
             if row['id'] is None or not to_text(row['id']).strip():
                 raise OrchestratorError('deleting the mail settings: the server listed %s without an id, so it '
@@ -242,6 +248,7 @@ class IdentitySettingsAPI(object):
                 continue  # already gone
             if row['key'] not in deleted:
                 deleted.append(row['key'])
+        self._own_rows = None  # what the last read saw is no longer what is stored
         return deleted
 
     def verify(self, recipient, model):

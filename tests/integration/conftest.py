@@ -10,28 +10,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from integration_lab import APIS, PROFILE, Lab, start_mailhog, start_orchestrator  # noqa: E402
+from integration_lab import APIS, PROFILE, Lab  # noqa: E402
+from tests.support.session_services import running_catcher, running_emulators  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def emulators():
-    started = {}
-    try:
-        for api in APIS:
-            started[api] = start_orchestrator(profile=PROFILE[api])
-        yield started
-    finally:
-        for emu in started.values():
-            emu.stop()
+    yield from running_emulators({api: PROFILE[api] for api in APIS})
 
 
 @pytest.fixture(scope="session")
 def catcher():
-    c = start_mailhog()
-    try:
-        yield c
-    finally:
-        c.stop()
+    yield from running_catcher()
 
 
 @pytest.fixture

@@ -15,28 +15,16 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.support.mailhog_catcher import start_mailhog  # noqa: E402
-from tests.support.orchestrator_emulator import start_orchestrator  # noqa: E402
+from tests.support.session_services import running_catcher, running_emulators  # noqa: E402
 
 PROFILES = {"classic": "2020.10", "identity": "2023.10"}
 
 
 @pytest.fixture(scope="session")
 def emulators():
-    started = {}
-    try:
-        for api, profile in PROFILES.items():
-            started[api] = start_orchestrator(profile=profile)
-        yield started
-    finally:
-        for emu in started.values():
-            emu.stop()
+    yield from running_emulators(PROFILES)
 
 
 @pytest.fixture(scope="session")
 def catcher():
-    c = start_mailhog()
-    try:
-        yield c
-    finally:
-        c.stop()
+    yield from running_catcher()
