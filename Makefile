@@ -45,7 +45,7 @@ images:
 bench:
 	@set -e; \
 	if [ -n "$(VENV)" ]; then py="$(VENV)/bin/python"; \
-	elif [ -n "$(CORE)" ]; then VENV_CORE=$(CORE) VENV_SMOKE_ONLY=1 VENV_DIR=build/matrix/$(CORE) bash ci/venv.sh; \
+	elif [ -n "$(CORE)" ]; then VENV_CORE=$(CORE) VENV_DIR=build/matrix/$(CORE) bash ci/venv.sh; \
 	  py=build/matrix/$(CORE)/bin/python; \
 	else bash ci/venv.sh; py=.venv/bin/python; fi; \
 	echo "make bench: $$py bench/run.py --api classic $(BENCH_ARGS)"; \

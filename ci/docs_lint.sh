@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Documentation checks with the Ansible documentation tools (pinned in requirements/docs-tools.txt, installed
-# into .cache/docs-venv apart from .venv, refreshed only when the pin file changes):
+# Documentation checks with the Ansible documentation tools (locked in requirements/locks/docs-tools.txt, installed
+# into .cache/docs-venv apart from .venv, refreshed only when the lock changes):
 #   - antsibull-changelog lint: fragments in changelogs/fragments/ and changelogs/changelog.yaml are valid;
 #   - galaxy.yml's version is the newest release in changelogs/changelog.yaml;
 #   - CHANGELOG.md is what `antsibull-changelog generate` makes from changelogs/changelog.yaml;
@@ -12,15 +12,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=.cache/docs-venv
-REQ=requirements/docs-tools.txt
-want=$(sha256sum "$REQ" | cut -d' ' -f1)
-if [ ! -f "$VENV/.requirements.sha256" ] || [ "$(cat "$VENV/.requirements.sha256")" != "$want" ]; then
-  echo "ci/docs_lint.sh: installing the documentation tools into $VENV (one-time)"
-  rm -rf "$VENV"
-  "$PYTHON" -m venv "$VENV" &&
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) &&
-    echo "$want" > "$VENV/.requirements.sha256" || { echo "ci/docs_lint.sh: install failed" >&2; exit 1; }
-fi
+VENV_LOCK=requirements/locks/docs-tools.txt VENV_DIR=$VENV PYTHON=$PYTHON bash ci/venv.sh ||
+  { echo "ci/docs_lint.sh: install failed" >&2; exit 1; }
 export PATH="$PWD/$VENV/bin:$PATH"   # the tools call ansible-doc / ansible-galaxy from the same venv
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 passed=0; failed=0

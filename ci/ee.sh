@@ -6,14 +6,14 @@
 # * base: a Debian bookworm image with python3 + pip, bootstrapped locally by ee/build-base.sh (no registry);
 #   EE_BASE_IMAGE=<image> uses another local Debian/Python 3.11 image that has pip;
 # * the collection: installed from the tarball `ansible-galaxy collection build` makes of this checkout;
-# * Python packages: wheels made on the host (`pip wheel -r ee/requirements-image.txt`);
+# * Python packages: wheels made on the host from the lock requirements/locks/ee-image.txt;
 # * the image build runs with `docker build --network=none` (ansible-builder, legacy builder).
 # Both execution-environment files are checked with `ansible-builder create` first.
 #
 # Cache: the tag carries a hash of every input (EE file, galaxy requirements, pinned wheels list, builder
 # version, base image id, and the collection's content as recorded in its MANIFEST.json/FILES.json checksums,
 # not the tarball bytes). A warm run whose inputs are unchanged does not build at all.
-# Host tools (ansible-builder) live in build/ee-venv, made from ee/requirements-host.txt.
+# Host tools (ansible-builder) live in build/ee-venv, made from requirements/locks/ee-host.txt.
 #
 # Prints the image tag as the last line of stdout and writes build/ee.env (EE_IMAGE=...).
 # EE_FORCE_REBUILD=1 builds even when the tag exists.
@@ -37,15 +37,7 @@ STAGE=build/ee-offline            # build inputs: collections/ (tarball), wheels
 VENV=build/ee-venv
 
 # --- host tools -------------------------------------------------------------------------------------------
-host_hash=$( { sha256sum ee/requirements-host.txt; python3 --version; } | sha256sum | cut -c1-16)
-if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$host_hash" ]; then
-  log "creating $VENV from ee/requirements-host.txt"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  quiet_pip install -q --disable-pip-version-check -r ee/requirements-host.txt
-  "$VENV/bin/ansible-builder" --version >/dev/null
-  echo "$host_hash" >"$VENV/.requirements.sha256"
-fi
+VENV_LOCK=requirements/locks/ee-host.txt VENV_DIR=$VENV bash ci/venv.sh
 BUILDER=$VENV/bin/ansible-builder
 
 bash ci/ensure-docker.sh >&2
@@ -106,28 +98,27 @@ if [ ! -s "build/ee/$built" ]; then
 fi
 
 # --- wheels made on the host ------------------------------------------------------------------------------
-wheel_hash=$( { sha256sum ee/requirements-image.txt; echo "$host_py"; } | sha256sum | cut -c1-16)
+wheel_hash=$( { sha256sum requirements/locks/ee-image.txt; echo "$host_py"; } | sha256sum | cut -c1-16)
 if [ "$(cat "$STAGE/wheels/.requirements.sha256" 2>/dev/null)" != "$wheel_hash" ]; then
-  log "making wheels from ee/requirements-image.txt"
+  log "making wheels from requirements/locks/ee-image.txt"
   rm -rf "$STAGE/wheels"; mkdir -p "$STAGE/wheels"
-  quiet_pip wheel -q --disable-pip-version-check -w "$STAGE/wheels" -r ee/requirements-image.txt
+  quiet_pip wheel -q --disable-pip-version-check --require-hashes --no-deps -w "$STAGE/wheels" -r requirements/locks/ee-image.txt
   # every pinned name must have produced exactly its wheel (and nothing unpinned may have been pulled in)
-  "$VENV/bin/python" - "$STAGE/wheels" ee/requirements-image.txt <<'EOF'
+  "$VENV/bin/python" - "$STAGE/wheels" requirements/locks/ee-image.txt <<'EOF'
 import os, re, sys
+from packaging.markers import Marker
 norm = lambda n: re.sub(r'[-_.]+', '-', n).lower()
 pins = {}
-for line in open(sys.argv[2]):
-    line = line.split('#', 1)[0].strip()
-    if line:
-        name, ver = line.split('==')
-        pins[norm(name)] = ver
+for m in re.finditer(r'^([A-Za-z0-9_.-]+)==([^\s;\\]+)\s*(?:;\s*([^\\\n]+?))?\s*\\?$', open(sys.argv[2]).read(), re.M):
+    if not m.group(3) or Marker(m.group(3)).evaluate():   # the lock's markers, for the host's (= the image's) Python
+        pins[norm(m.group(1))] = m.group(2)
 have = {}
 for f in os.listdir(sys.argv[1]):
     if f.endswith('.whl'):
         name, ver = f.split('-')[:2]
         have[norm(name)] = ver
 if have != pins:
-    sys.exit('ee-build: wheels differ from ee/requirements-image.txt: missing %s, unpinned/other %s' % (
+    sys.exit('ee-build: wheels differ from requirements/locks/ee-image.txt: missing %s, unpinned/other %s' % (
         sorted(set(pins.items()) - set(have.items())), sorted(set(have.items()) - set(pins.items()))))
 EOF
   echo "$wheel_hash" >"$STAGE/wheels/.requirements.sha256"
@@ -145,7 +136,7 @@ check_create() { # ee file
 }
 # (skipped when neither definition nor its inputs changed since the last successful check)
 create_hash=$( { sha256sum "$REGISTRY_EE_FILE" "$EE_FILE" ee/requirements.yml ee/requirements-offline.yml \
-  ee/requirements-host.txt; echo "$content_hash $wheel_hash"; } | sha256sum | cut -d' ' -f1)
+  requirements/locks/ee-host.txt; echo "$content_hash $wheel_hash"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STAGE/.create-ok" 2>/dev/null)" = "$create_hash" ]; then
   log "ansible-builder create: both definitions unchanged since the last successful check"
 else
@@ -156,7 +147,7 @@ fi
 
 # --- build (only when the inputs changed) -----------------------------------------------------------------
 input_hash=$( {
-  sha256sum "$EE_FILE" ee/requirements-offline.yml ee/requirements-image.txt ee/requirements-host.txt
+  sha256sum "$EE_FILE" ee/requirements-offline.yml requirements/locks/ee-image.txt requirements/locks/ee-host.txt
   echo "collection $content_hash"; echo "base $base_id"
 } | sha256sum | cut -c1-12)
 TAG=$IMAGE_REPO:$version-$input_hash

@@ -41,7 +41,7 @@ if ! images=$(bash ci/build-images.sh); then
 fi
 ORCH_IMAGE=$(sed -n 's/^ORCHESTRATOR_EMULATOR_IMAGE=//p' <<<"$images")
 MH_IMAGE=$(sed -n 's/^MAILHOG_COMPATIBLE_IMAGE=//p' <<<"$images")
-VENV=build/ee-venv   # ansible-navigator / ansible-runner (made by ci/ee.sh from ee/requirements-host.txt)
+VENV=build/ee-venv   # ansible-navigator / ansible-runner (made by ci/ee.sh from requirements/locks/ee-host.txt)
 export PATH="$ROOT/$VENV/bin:$PATH"
 unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS   # the project's own ansible.cfg applies
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ansible-core matrix: for each line in requirements/lines.txt (or the lines given as arguments), a venv
-# build/matrix/<line>/ with that core and the smoke suite's pins (requirements/core-<line>.txt, cached by a
+# build/matrix/<line>/ with that core and the smoke suite's pins (requirements/locks/core-<line>.txt, cached by a
 # hash of its pins, see ci/venv.sh), then the smoke suite with that venv's pytest and ansible-playbook:
 #   tests/unit  +  tests/smoke (site.yml against both emulated APIs and the mail catcher)
 # Prints a table  core | python | result | seconds  and ends with the line
@@ -29,7 +29,7 @@ t0=$SECONDS
 declare -A vrc vsecs
 build() { # line
   local t=$SECONDS rc=0
-  VENV_CORE=$1 VENV_SMOKE_ONLY=1 VENV_DIR="$OUT/$1" bash "$VENV_SH" >"$OUT/$1.venv.log" 2>&1 || rc=$?
+  VENV_CORE=$1 VENV_DIR="$OUT/$1" bash "$VENV_SH" >"$OUT/$1.venv.log" 2>&1 || rc=$?
   echo "$rc $((SECONDS - t))" >"$OUT/$1.venv.result"
 }
 running=0

@@ -21,6 +21,33 @@ stage() { # name, command...
   echo "=== $name"
   if "$@"; then passed=$((passed + 1)); report+=("PASS  $name ($((SECONDS - start)) s)")
   else failed=$((failed + 1)); report+=("FAIL  $name ($((SECONDS - start)) s)"); fi
+  no_leftovers "$name"
+}
+
+# A stage must leave no process behind: an emulator, catcher, pytest or ansible process started from this
+# checkout that outlives its stage counts as a failure (it is listed, not killed).
+no_leftovers() { # stage name
+  local pid cmd left=()
+  sleep 1   # a teardown's SIGTERM may still be on its way
+  for pid in $(pgrep -f 'emulators[./]|pytest|ansible-(playbook|test)|molecule' || true); do
+    [ "$pid" = "$$" ] && continue
+    [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$PWD" ] || [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$PWD"/* ]] || continue
+    [ -n "${bg_pid:-}" ] && is_descendant "$pid" "$bg_pid" && continue   # the background job's own work
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)
+    [ -n "$cmd" ] && left+=("$pid $cmd")
+  done
+  if [ ${#left[@]} -gt 0 ]; then
+    echo "ci/test.sh: processes left behind by \"$1\":"; printf '  %s\n' "${left[@]}"
+    failed=$((failed + 1)); report+=("FAIL  no process left behind by: $1 (${#left[@]} left)")
+  fi
+}
+is_descendant() { # pid ancestor
+  local p=$1
+  while [ -n "$p" ] && [ "$p" != 1 ] && [ "$p" != 0 ]; do
+    [ "$p" = "$2" ] && return 0
+    p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
+  done
+  return 1
 }
 
 pytest_stage() { # name, junit file, pytest args...
@@ -33,6 +60,7 @@ pytest_stage() { # name, junit file, pytest args...
   counts=$(.venv/bin/python ci/junit_counts.py "$junit" "$rc")
   passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
   report+=("$( [ "$rc" = 0 ] && echo PASS || echo FAIL)  $name: ${counts% *} passed, ${counts#* } failed ($((SECONDS - start)) s)")
+  no_leftovers "$name"
 }
 
 counted_stage() { # name, log file, summary-line prefix, command... : adds "<prefix>: N passed, N failed" counts
@@ -47,6 +75,7 @@ counted_stage() { # name, log file, summary-line prefix, command... : adds "<pre
   [ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
   passed=$((passed + p)); failed=$((failed + f))
   report+=("$( [ "$rc" = 0 ] && echo PASS || echo FAIL)  $name: $p passed, $f failed ($((SECONDS - start)) s)")
+  no_leftovers "$name"
 }
 
 # `ansible-test sanity` (ci/sanity.sh) with another venv: ci/sanity.sh uses .venv, so it runs from a copy in
@@ -60,12 +89,17 @@ sanity_with_venv() { # venv dir (repo-relative)
   SANITY_PYTHON=$(sed -n 's/^python=//p' "$venv/.core") bash "$copy"
 }
 
+# Every venv made by ci/venv.sh in this run adds "<venv>: <lock>, pip freeze sha256 <hash>" here (printed at the end).
+export VENV_REPORT=$PWD/build/package-sets.txt
+: >"$VENV_REPORT"
 bash ci/venv.sh || { echo "total: 0 passed, 1 failed"; exit 1; }
 main_core=$(sed -n 's/^core=//p' .venv/.core 2>/dev/null)
 main_python=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 export SANITY_PYTHON=$main_python   # ansible-test sanity on the venv's own Python
 echo "ci/test.sh: main venv: ansible-core $(.venv/bin/python -c 'import ansible; print(ansible.__version__)') on Python $main_python"
 
+stage "locks match their inputs (ci/lock.sh --check)" bash ci/lock.sh --check
+stage "built collection: product files only, no tests (ci/build_check.sh)" bash ci/build_check.sh
 stage "lint (yamllint, ansible-lint production, ansible-builder create)" bash ci/lint.sh
 stage "ansible-doc renders every module" bash ci/ansible_doc.sh
 stage "collection docs and changelog (antsibull-docs, antsibull-changelog)" bash ci/docs_lint.sh
@@ -102,6 +136,7 @@ passed=$((passed + mp)); failed=$((failed + mf))
 report+=("$( [ "$mrc" = 0 ] && echo PASS || echo FAIL)  molecule scenarios: $mp passed, $mf failed")
 
 wait "$bg_pid"
+no_leftovers "molecule scenarios and the background venvs / 2.16 sanity"
 echo "=== matrix venvs (made while Molecule ran, $((SECONDS - bg_start)) s in all)"
 cat build/matrix-venvs.log
 # The oldest line's `ansible-test sanity` (its venv comes from the matrix), run in the background above.
@@ -126,6 +161,9 @@ if [ -f ci/ee_test.sh ]; then
   stage "execution environment (ee-test)" bash ci/ee_test.sh
 fi
 
+echo
+echo "=== package sets (a hash of each venv's pip freeze; the same locks give the same hashes)"
+sort -u "$VENV_REPORT"
 echo
 echo "=== summary"
 printf '%s\n' "${report[@]}"
