@@ -31,7 +31,7 @@ def load():
 def module_env_fallbacks():
     """{ENV_VAR: (option, no_log)} from the modules' shared connection argument spec."""
     sys.path.insert(0, os.path.join(ROOT, '.collections'))
-    from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+    from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import (
         ORCHESTRATOR_ARGUMENT_SPEC)
     out = {}
     for option, spec in ORCHESTRATOR_ARGUMENT_SPEC.items():

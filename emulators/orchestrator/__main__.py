@@ -24,7 +24,7 @@ def parse_args(argv=None):
     p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8180, help="port (default 8180; 0 = any free port)")
     p.add_argument("--profile", choices=profiles.NAMES, default="2020.10",
-                   help="2020.10: classic API only; 2021.10 ... 2023.10: classic + Identity API (standalone URL "
+                   help="2020.10: classic API only; 2021.10 ... 2025.10: classic + Identity API (standalone URL "
                         "layout); automation-suite / cloud: /{org}/{tenant}/orchestrator_, /{org}/identity_ "
                         "(README: Profiles)")
     p.add_argument("--api-version", type=int, default=None,

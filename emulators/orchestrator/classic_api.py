@@ -5,6 +5,7 @@ import urllib.parse
 from . import MASK
 from . import envelopes as E
 from . import auth
+from . import profiles
 from .odata_filter import PROPERTIES, ODataError, compile_filter
 from .smtp_sender import InvalidInput, SmtpFailure, send_test_mail
 from .state import CLASSIC_PASSWORD, mask, validate_value
@@ -256,19 +257,36 @@ MODEL_TO_CLASSIC = {
 }
 
 
-def smtp_config(model, stored, mapping, send_to):
-    """Merge a posted smtpSettingModel over stored values (unmasked). Omitted/null fields and a Password
-    equal to the mask fall back to the stored value. Returns the smtp_sender cfg dict."""
+class PasswordRequired(Exception):
+    """A custom test mail (settings in the body) with a login configured but no password."""
+
+
+def login_configured(cfg):
+    """ABP SmtpEmailSender: credentials are used only when UseDefaultCredentials is false and the user name is
+    non-empty; otherwise no AUTH is sent, so no password is needed."""
+    return not cfg["use_default_credentials"] and bool(cfg["username"])
+
+
+def smtp_config(model, stored, mapping, send_to, custom=True):
+    """The smtp_sender cfg of a test mail.
+
+    ``custom`` (settings in the body): the posted model over the stored values (unmasked) for omitted/null
+    fields -- except the password, which is never taken from storage (a password equal to the mask counts as
+    none); with a login configured and no password, PasswordRequired is raised (UiPath's CLI: a custom test
+    needs --password). Not ``custom`` (no settings in the body): the stored values, password included."""
     merged = {}
     for field, key in mapping.items():
-        value = auth._ci_get(model, field) if isinstance(model, dict) else None
-        if value is None or (field == "Password" and value == MASK):
+        value = auth._ci_get(model, field) if (custom and isinstance(model, dict)) else None
+        if field == "Password" and custom:
+            if value is None or value == MASK:
+                value = ""
+        elif value is None:
             value = stored.get(key, "")
         merged[field] = value
     for field in ("Host", "UserName", "Password", "Domain", "DefaultFromAddress", "DefaultFromDisplayName"):
         if not isinstance(merged[field], str):
             raise InvalidInput("%s must be a string." % field)
-    return {
+    cfg = {
         "host": merged["Host"], "port": _to_int(merged["Port"], "Port"),
         "enable_ssl": _to_bool(merged["EnableSsl"], "EnableSsl"),
         "use_default_credentials": _to_bool(merged["UseDefaultCredentials"], "UseDefaultCredentials"),
@@ -276,10 +294,18 @@ def smtp_config(model, stored, mapping, send_to):
         "from_address": merged["DefaultFromAddress"], "from_display_name": merged["DefaultFromDisplayName"],
         "send_to": send_to,
     }
+    if custom and login_configured(cfg) and not cfg["password"]:
+        raise PasswordRequired(
+            "The Password is required for a custom test with a user name and UseDefaultCredentials false: the "
+            "saved password is not used for settings given in the request. Send only the recipient to test the "
+            "saved settings.")
+    return cfg
 
 
 def run_verify(ctx, cfg, timeout, log, problem=False):
-    """Send the test mail. ``problem``: input errors in ASP.NET Core's validation shape (Identity API)."""
+    """Send the test mail. ``problem``: input errors in ASP.NET Core's validation shape (Identity API).
+    Classic failures on Web API 20+ carry the named error code (MailSmtpSettingsError, or
+    HostMailSmtpSettingsError for the Host tenant); older versions the generic 1000."""
     try:
         send_test_mail(cfg, ca_file=ctx.server.smtp_ca_file, timeout=timeout)
     except InvalidInput as exc:
@@ -289,11 +315,18 @@ def run_verify(ctx, cfg, timeout, log, problem=False):
         return E.validation_failed([(str(exc), ["sendTo" if "sendTo" in str(exc) else "smtpSettingModel"])],
                                    **log)
     except SmtpFailure as exc:
-        return E.abp_error(400, str(exc), "The test email could not be sent.", error_code=1000, **log)
+        error_code = 1000
+        if not problem and ctx.state.profile_info.api_version >= profiles.NAMED_MAIL_ERRORS_MIN_API:
+            host = (log.get("tenant") or "").lower() == "host"
+            error_code = "HostMailSmtpSettingsError" if host else "MailSmtpSettingsError"
+        return E.abp_error(400, str(exc), "The test email could not be sent.", error_code=error_code, **log)
     return E.empty(200, **log)
 
 
 def verify_smtp(ctx):
+    """POST .../VerifySmtpSetting {sendTo, smtpSettingModel?}. With smtpSettingModel: a custom test of the posted
+    values (Host required; omitted fields from the tenant's effective values, never the password). Without it
+    (omitted or null): the tenant's saved (effective) settings are tested, stored password included."""
     info, tenant, err = _resolve_caller(ctx, "write")
     if err:
         return err
@@ -306,12 +339,16 @@ def verify_smtp(ctx):
     model = auth._ci_get(body, "smtpSettingModel") if isinstance(body, dict) else None
     if not isinstance(send_to, str) or not send_to:
         return E.validation_failed([("The sendTo field is required.", ["sendTo"])], **log)
-    if not isinstance(model, dict):
-        return E.validation_failed([("The smtpSettingModel field is required.", ["smtpSettingModel"])], **log)
-    if not auth._ci_get(model, "Host"):
+    if model is not None and not isinstance(model, dict):
+        return E.validation_failed([("The smtpSettingModel field must be an object.", ["smtpSettingModel"])],
+                                   **log)
+    custom = model is not None
+    if custom and not auth._ci_get(model, "Host"):
         return E.validation_failed([("The Host field is required.", ["smtpSettingModel.Host"])], **log)
     try:
-        cfg = smtp_config(model, ctx.state.classic_effective(tenant), MODEL_TO_CLASSIC, send_to)
+        cfg = smtp_config(model, ctx.state.classic_effective(tenant), MODEL_TO_CLASSIC, send_to, custom=custom)
+    except PasswordRequired as exc:
+        return E.validation_failed([(str(exc), ["smtpSettingModel.Password"])], **log)
     except InvalidInput as exc:
         return E.validation_failed([(str(exc), ["smtpSettingModel"])], **log)
     return run_verify(ctx, cfg, ctx.server.smtp_timeout, log)

@@ -4,7 +4,7 @@ Served on the 2021.10+ profiles. Path forms: standalone /identity/..., /{org}/id
 (see server.route)."""
 from . import auth
 from . import envelopes as E
-from .classic_api import run_verify, smtp_config
+from .classic_api import PasswordRequired, run_verify, smtp_config
 from .smtp_sender import InvalidInput
 from .state import GUID_RE, IDENTITY_DEFAULTS, mask, validate_value
 
@@ -14,6 +14,31 @@ MODEL_TO_IDENTITY = {
     "UseDefaultCredentials": "Email.Smtp.UseDefaultCredentials", "DefaultFromAddress": "Email.Smtp.FromEmail",
     "DefaultFromDisplayName": "Email.Smtp.FromDisplayName",
 }
+
+
+SMTP_PREFIX = "email.smtp."
+# UiPath CLI "uip admin smtp update": the server requires host, port and From address together in one request.
+SMTP_REQUIRED_TOGETHER = ("Email.Smtp.Host", "Email.Smtp.Port", "Email.Smtp.FromEmail")
+
+
+def smtp_together_error(keys_values):
+    """A PUT that writes any Email.Smtp.* key must carry Host, Port and FromEmail (Host and FromEmail
+    non-blank; Port is validated as 1-65535 anyway). Returns an error message or None."""
+    if not any(k.lower().startswith(SMTP_PREFIX) for k, _ in keys_values):
+        return None
+    given = dict(keys_values)
+    missing = [k for k in SMTP_REQUIRED_TOGETHER if k not in given]
+    blank = [k for k in ("Email.Smtp.Host", "Email.Smtp.FromEmail")
+             if k in given and isinstance(given[k], str) and not given[k].strip()]
+    if not missing and not blank:
+        return None
+    parts = []
+    if missing:
+        parts.append("missing: %s" % ", ".join(missing))
+    if blank:
+        parts.append("empty: %s" % ", ".join(blank))
+    return ("Email.Smtp.Host, Email.Smtp.Port and Email.Smtp.FromEmail are required together in a request that "
+            "writes SMTP settings (%s)." % "; ".join(parts))
 
 
 def token(ctx):
@@ -120,6 +145,10 @@ def put_settings(ctx):
             errors.setdefault("settings[%d].value" % i, []).append(problem)
             continue
         pairs.append((key, value))
+    items = [(auth._ci_get(it, "key"), auth._ci_get(it, "value")) for it in settings if isinstance(it, dict)]
+    together = smtp_together_error([(k, "" if v is None else v) for k, v in items if isinstance(k, str)])
+    if together:
+        errors.setdefault("settings", []).append(together)
     if errors:  # all-or-nothing
         return E.aspnet_validation(errors, **log)
     rows = ctx.state.identity_write(partition, user_id, pairs)
@@ -162,8 +191,10 @@ def _verify_partition(ctx, info):
 def verify_smtp(ctx):
     """POST .../api/Setting/VerifySmtpSettings with a VerifySmtpSettingsCommand
     {recipient, smtpSettings{host, port, userName, password, domain, enableSsl, useDefaultCredentials,
-    fromAddress, fromDisplayName}}; property names bind case-insensitively. Omitted (or null) smtpSettings
-    fields fall back to the partition's stored values. Errors in ASP.NET Core's validation shape."""
+    fromAddress, fromDisplayName}}; property names bind case-insensitively. Without smtpSettings (omitted or
+    null) the partition's saved settings are tested, stored password included. With smtpSettings (a custom
+    test) omitted/null fields fall back to the stored values except the password, which must be posted unless
+    no login is configured. Errors in ASP.NET Core's validation shape."""
     info, err = _caller(ctx, "write")
     if err:
         return err
@@ -200,7 +231,9 @@ def verify_smtp(ctx):
         return E.aspnet_validation(errors, **log)
     stored = ctx.state.identity_effective(_verify_partition(ctx, info))
     try:
-        cfg = smtp_config(model, stored, MODEL_TO_IDENTITY, recipient)
+        cfg = smtp_config(model, stored, MODEL_TO_IDENTITY, recipient, custom=isinstance(smtp, dict))
+    except PasswordRequired as exc:
+        return E.aspnet_validation({"SmtpSettings.Password": [str(exc)]}, **log)
     except InvalidInput as exc:
         return E.aspnet_validation({"SmtpSettings": [str(exc)]}, **log)
     try:

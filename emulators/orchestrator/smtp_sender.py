@@ -7,6 +7,10 @@
 - AUTH only when UseDefaultCredentials is false and a UserName is given; only AUTH LOGIN (no PLAIN,
   no CRAM-MD5 module in .NET); when LOGIN is not advertised the mail is sent without AUTH.
   A non-empty Domain is sent as "DOMAIN\\user" (SmtpLoginAuthenticationModule).
+- Implicit TLS: SmtpClient connects in plaintext and waits for the 220 greeting, so against a TLS-first
+  (SMTPS, usually 465) server it hangs until its timeout. Modelled quickly: when no greeting arrives within
+  GREETING_PROBE seconds, a second connection tries a TLS handshake; if the server speaks TLS first, the test
+  fails at once with "The operation has timed out." plus the reason. Otherwise the wait continues.
 - any failure raises SmtpFailure with "Failure sending mail. <code> <text>" style messages.
 """
 import base64
@@ -16,6 +20,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from email.header import Header
 from email.message import EmailMessage
 
@@ -27,6 +32,74 @@ ADDRESS_RE = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+$")
 
 class SmtpFailure(Exception):
     pass
+
+
+GREETING_PROBE = 1.0  # seconds without a 220 greeting before the TLS-first probe runs
+TLS_PROBE_TIMEOUT = 3.0
+
+
+def _speaks_tls_first(host, port, timeout):
+    """True if a fresh connection to host:port completes (or is refused by an alert during) a TLS handshake,
+    i.e. the server expects implicit TLS. Certificates are not checked: only the protocol matters here."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            raw.settimeout(timeout)
+            with ctx.wrap_socket(raw, server_hostname=host):
+                return True
+    except ssl.SSLError as exc:
+        return "ALERT" in "%s %s" % (getattr(exc, "reason", "") or "", exc)
+    except (OSError, ValueError):
+        return False
+
+
+def implicit_tls_message(host, port):
+    return ("Failure sending mail. The operation has timed out. The server at %s:%s sent no SMTP greeting: it "
+            "expects implicit TLS (SMTPS), which Orchestrator's SmtpClient does not speak (plaintext connect, "
+            "then STARTTLS when EnableSsl is set). Use the server's STARTTLS port, usually 587." % (host, port))
+
+
+class _SmtpClientLike(smtplib.SMTP):
+    """smtplib.SMTP whose connect waits for the greeting like SmtpClient, detecting TLS-first servers fast."""
+
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((host, port), timeout, self.source_address)
+        try:
+            _await_greeting(sock, host, port, timeout)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+
+def _readable(sock, wait):
+    """True once the peer sent something (or closed) within ``wait`` seconds; MSG_PEEK keeps the bytes for
+    smtplib (no select(): file descriptors above FD_SETSIZE must work under load)."""
+    previous = sock.gettimeout()
+    sock.settimeout(max(wait, 0.001))
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+        return True
+    except socket.timeout:
+        return False
+    except OSError:
+        return True  # a reset: let smtplib report it
+    finally:
+        sock.settimeout(previous)
+
+
+def _await_greeting(sock, host, port, timeout):
+    deadline = time.monotonic() + (timeout if timeout is not None else 180.0)
+    if _readable(sock, min(GREETING_PROBE, max(0.0, deadline - time.monotonic()))):
+        return
+    if _speaks_tls_first(host, port, min(TLS_PROBE_TIMEOUT, max(0.5, deadline - time.monotonic()))):
+        raise SmtpFailure(implicit_tls_message(host, port))
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not _readable(sock, remaining):
+        raise SmtpFailure("Failure sending mail. The operation has timed out. (No SMTP greeting from %s:%s.)"
+                          % (host, port))
 
 
 class InvalidInput(Exception):
@@ -92,7 +165,7 @@ def send_test_mail(cfg, ca_file=None, timeout=30.0):
     if not re.fullmatch(r"[A-Za-z0-9.-]+", local_hostname):
         local_hostname = "localhost"
     message = build_message(cfg, local_hostname)
-    client = smtplib.SMTP(local_hostname=local_hostname, timeout=timeout)
+    client = _SmtpClientLike(local_hostname=local_hostname, timeout=timeout)
     try:
         try:
             code, text = client.connect(cfg["host"], cfg["port"])

@@ -12,4 +12,4 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.plugin_utils.task_
 
 
 class ActionModule(TaskAction):
-    TASK = settings_task
+    TASK = settings_task.TASK

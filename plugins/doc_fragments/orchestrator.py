@@ -25,8 +25,10 @@ options:
     required: true
   tenant:
     description:
-      - Tenancy name for the ROPC login (C(POST /api/Account/Authenticate)).
-      - Ignored when O(scope=host); the module then logs in to the tenant C(Host).
+      - Tenancy name for the ROPC login (C(POST /api/Account/Authenticate)), and the tenant every request to
+        Orchestrator addresses (header C(X-UIPATH-TenantName)) with every login kind, also with O(client_id) and
+        O(token).
+      - With O(scope=host) the module logs in to, and addresses, the tenant C(Host).
       - If not set, the environment variable E(ORCHESTRATOR_TENANT) is used.
     type: str
     default: Default
@@ -109,69 +111,27 @@ options:
     type: path
   timeout:
     description:
-      - Time limit in seconds (1 to 3600) of one attempt of an HTTP request, as wall-clock time for connecting,
-        sending, and receiving the status line, headers and body together. A server that sends its answer
-        slowly (a few bytes at a time) is cut off after O(timeout) seconds as well; O(timeout) is also the
-        socket timeout of every single read.
+      - Time limit in seconds (1 to 3600) of one attempt of an HTTP request, for the whole exchange (connecting,
+        sending, and receiving the status line, headers and body), also against a server that answers slowly.
     type: int
     default: 30
   retries:
     description:
-      - Extra attempts (0 to 10) after a failed attempt.
-      - HTTP 429, 502 and 503 answers (the server did not act) are retried for every request.
-      - HTTP 500 and 504 answers, timeouts, connection resets and truncated JSON bodies are retried only for
-        reads and idempotent writes (GET, PUT, DELETE). A POST - the login, the classic write (UpdateBulk) and
-        the test mail - may already have been carried out when such an answer comes, so it fails at once
-        instead of being sent again.
-      - Connection refused, DNS and TLS errors are not retried.
-      - The delay before retry N (counted from 0) is O(retry_delay) * 2^N seconds, at most 30 seconds;
-        a C(Retry-After) header replaces it (also at most 30 seconds, and never longer than the time left
-        within the bound below).
-      - One request (all its attempts and delays) therefore takes at most
-        (O(retries) + 1) * O(timeout) plus the delays, with the defaults 4 * 30 + 1 + 2 + 4 = 127 seconds;
-        a retry that would not fit in that bound is not made. A login and a renewed login after HTTP 401
-        are requests of their own, each with the same bound.
+      - Extra attempts (0 to 10) after a failed attempt, for the failures that are safe to repeat, with a delay
+        starting at O(retry_delay) and doubled each time.
+      - Which failures are retried (a POST is not repeated after an answer that may mean it was carried out),
+        C(Retry-After), and the time bound of one request are described in C(docs/HTTP_CLIENT.md) of the collection.
     type: int
     default: 3
   retry_delay:
     description:
-      - First retry delay in seconds (0 to 30), doubled for each further retry.
+      - First retry delay in seconds (0 to 30), doubled for each further retry (see O(retries)).
     type: float
     default: 1.0
 notes:
   - Authentication precedence is O(token), then O(client_id)/O(client_secret), then O(orchestrator_username)/O(orchestrator_password).
     With a login (ROPC or OAuth) an HTTP 401 during the run triggers exactly one new login and one replay.
   - Secrets (passwords, the client secret, tokens) are never logged or returned, even when the server echoes them.
-  - The module runs on the controller (or wherever it is delegated) and talks HTTPS to the Orchestrator.
-'''
-
-    # action_group attribute, for modules that are in the `orchestrator` action group (meta/runtime.yml)
-    ACTIONGROUP_ORCHESTRATOR = r'''
-options: {}
-attributes:
-  action_group:
-    description: Use C(group/infraops.uipath_orchestrator.orchestrator) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - infraops.uipath_orchestrator.orchestrator
-'''
-
-    # action attribute and notes, for modules with a same-named action plugin (plugins/action/, plugin_utils/task_action.py)
-    ACTION_INWORKER = r'''
-options: {}
-attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
-    details:
-      - The action plugin runs the module inside the Ansible worker process, in the controller's Python, without
-        starting a module process. Results, check mode, diff mode and no_log censoring are the same as with a
-        module process.
-notes:
-  - With a local connection (the usual case, also C(delegate_to=localhost)) the module runs in the controller's
-    Python inside the Ansible worker process, so C(ansible_python_interpreter) is not used and no interpreter is
-    discovered. With any other connection (for example C(delegate_to) a remote host), with C(become) or with
-    C(async) it runs as a normal module process on the target.
 '''
 
     # mail field options, shared by orchestrator_mail_settings and orchestrator_mail_test

@@ -8,20 +8,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import (
     ORCHESTRATOR_ARGUMENT_SPEC,
+    connect,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     decode_settings,
     display,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import Task
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
     CONNECTION_RULES,
     SCOPE_OPTION,
-    check_scope,
     effective_scope,
-    make_client,
-    resolve_api,
 )
 
 RULES = CONNECTION_RULES
@@ -35,9 +34,11 @@ def argument_spec():
 
 def run(params, ctx, state):
     scope = params['scope']
-    partition = check_scope(params, scope)
-    client = make_client(params, scope, ctx, state)
-    api_obj = resolve_api(client, params, scope, partition, state)
+    client, api_obj = connect(params, scope, ctx, state)
     current, password_set = decode_settings(api_obj.read(), api_obj.name)
     return dict(changed=False, settings=display(current, api_obj.name, password_set), api=api_obj.name,
                 scope=effective_scope(api_obj, scope), http_requests=client.request_count)
+
+
+#: the orchestrator_mail_info task, run by its action plugin and by the module's main()
+TASK = Task('orchestrator_mail_info', argument_spec, run, rules=RULES)

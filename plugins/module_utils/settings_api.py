@@ -35,14 +35,15 @@ __metaclass__ = type
 
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import (
     OrchestratorError,
     format_error_body,
 )
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._mail_fields import (
     CLASSIC_KEYS,
     IDENTITY_KEYS,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._journal import journal_for
 
 CLASSIC_FILTER = "startswith(Name,'Abp.Net.Mail') or Name eq 'Alerts.Email.Enabled'"
 CLASSIC_UPDATE_BULK = '/odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk'
@@ -55,6 +56,30 @@ IDENTITY_VERIFY_FIELDS = (
     ('EnableSsl', 'enableSsl'), ('UseDefaultCredentials', 'useDefaultCredentials'),
     ('DefaultFromAddress', 'fromAddress'), ('DefaultFromDisplayName', 'fromDisplayName'),
 )
+
+
+#: Identity rows a reset deletes first: the credentials. Whatever a failure leaves behind then sends no user name
+#: or password to a server the organization inherits from the host.
+IDENTITY_DELETE_FIRST = ('Email.Smtp.Password', 'Email.Smtp.UserName', 'Email.Smtp.Domain')
+
+
+def no_delete_bulk_error(body=None):
+    """The refusal of ``state: absent`` on a classic server without DeleteBulk (the same in check mode)."""
+    return OrchestratorError('state=absent: this Orchestrator has no DeleteBulk endpoint (HTTP 404; it came with Web '
+                             'API v15, Orchestrator 2022.10), so its tenant values cannot be deleted through the '
+                             'API; nothing was changed', status=404, body=body)
+
+
+def _journaled(client, action, request, keys, call):
+    """Run the request ``call``; record it in the run's write journal (keys only, never values)."""
+    journal = journal_for(client)
+    try:
+        answer = call()
+    except OrchestratorError as exc:
+        journal.record_failure(action, request, keys, exc)
+        raise
+    journal.record(action, request, keys)
+    return answer
 
 
 def _empty_answer(what):
@@ -103,8 +128,27 @@ class ClassicSettingsAPI(object):
 
     def write(self, pairs):
         body = {'settings': [{'Name': k, 'Value': v} for k, v in pairs]}
-        self.client.request('POST', CLASSIC_UPDATE_BULK, body=body, expect_json=False,
-                            what='writing the mail settings (POST UpdateBulk)')
+        _journaled(self.client, 'write', 'POST UpdateBulk', [k for k, dummy in pairs],
+                   lambda: self.client.request('POST', CLASSIC_UPDATE_BULK, body=body, expect_json=False,
+                                               what='writing the mail settings (POST UpdateBulk)',
+                                               idempotent=True))  # the same values again: safe to repeat
+
+    def delete_supported(self):
+        """Whether this server has DeleteBulk (Web API 15+), asked without deleting anything (check mode).
+
+        A GET of the action's path: 404 = no such endpoint (the answer the real POST gets on such a server), any
+        other answer (405 for a POST-only action, as ASP.NET Web API answers) = the endpoint exists. Inferred from
+        how ASP.NET routes an action, as the emulator reproduces it.
+        """
+        self.client.ensure_token()
+        try:
+            self.client.request('GET', CLASSIC_DELETE_BULK, expect_json=False,
+                                what='checking for DeleteBulk (GET, check mode)')
+        except OrchestratorError as exc:
+            if getattr(exc, 'login_failed', False) or exc.status in (None, 401, 403):
+                raise
+            return exc.status != 404
+        return True
 
     def delete(self, keys):
         """Delete the tenant's values of ``keys`` (one DeleteBulk); returns the list of keys deleted."""
@@ -112,20 +156,21 @@ class ClassicSettingsAPI(object):
         if not keys:
             return []
         try:
-            self.client.request('POST', CLASSIC_DELETE_BULK, body={'settingNames': keys}, expect_json=False,
-                                what='deleting the mail settings (POST DeleteBulk)')
+            _journaled(self.client, 'delete', 'POST DeleteBulk', keys,
+                       lambda: self.client.request('POST', CLASSIC_DELETE_BULK, body={'settingNames': keys},
+                                                   expect_json=False, what='deleting the mail settings (POST DeleteBulk)',
+                                                   idempotent=True))
         except OrchestratorError as exc:
             if exc.status != 404 or getattr(exc, 'login_failed', False):
                 raise
-            raise OrchestratorError('state=absent: this Orchestrator has no DeleteBulk endpoint (HTTP 404; it came '
-                                    'with Web API v15, Orchestrator 2022.10), so its tenant values cannot be deleted '
-                                    'through the API; nothing was changed', status=404, body=exc.body)
+            raise no_delete_bulk_error(exc.body)
         return keys
 
     def verify(self, recipient, model):
         body = {'sendTo': recipient, 'smtpSettingModel': model}
+        # a test mail is sent at most once: repeated only after answers that mean the server did not act
         return self.client.request('POST', CLASSIC_VERIFY, body=body, expect_json=False,
-                                   what='sending the test mail (POST VerifySmtpSetting)')
+                                   what='sending the test mail (POST VerifySmtpSetting)', idempotent=False)
 
 
 def _same_partition(a, b):
@@ -213,8 +258,9 @@ class IdentitySettingsAPI(object):
         if self.partition:
             body['partitionGlobalId'] = self.partition
         try:
-            self.client.request('PUT', self._url(), body=body, expect_json=False,
-                                what='writing the mail settings (PUT identity /api/Setting)')
+            _journaled(self.client, 'write', 'PUT identity /api/Setting', [k for k, dummy in pairs],
+                       lambda: self.client.request('PUT', self._url(), body=body, expect_json=False,
+                                                   what='writing the mail settings (PUT identity /api/Setting)'))
         except OrchestratorError as exc:
             if exc.status != 409:
                 raise
@@ -225,23 +271,34 @@ class IdentitySettingsAPI(object):
                 % ((': ' + text) if text else '', len(body['settings'])), status=409, body=exc.body)
 
     def delete(self, keys):
-        """Delete the partition's own rows of ``keys`` (DELETE per row id); returns the list of keys deleted."""
+        """Delete the partition's own rows of ``keys`` (DELETE per row id); returns the list of keys deleted.
+
+        The credentials go first (password, user name, domain): a failure midway leaves no credential that the
+        organization would send to the relay it inherits from the host. Each DELETE is recorded in the write
+        journal as it succeeds, so a failure reports what was already deleted.
+        """
         keys = list(keys)
         if not keys:
             return []
         deleted = []
         # The rows (and their ids) of the last read, else one read of the keys' rows.
         rows = self._own_rows if self._own_rows is not None else self._rows(keys)
+        rows = [row for row in rows
+                if row['key'] in keys and _same_partition(row['partition'], self.partition)]
+        # (an inherited host row or another organization's row is not this partition's)
         for row in rows:
-            if row['key'] not in keys or not _same_partition(row['partition'], self.partition):
-                continue  # an inherited host row or another organization's row is not this partition's
             if row['id'] is None or not to_text(row['id']).strip():
                 raise OrchestratorError('deleting the mail settings: the server listed %s without an id, so it '
-                                        'cannot be deleted' % row['key'])
+                                        'cannot be deleted; nothing was deleted' % row['key'])
+        order = list(IDENTITY_DELETE_FIRST) + [k for k in IDENTITY_KEYS.values() if k not in IDENTITY_DELETE_FIRST]
+        rows.sort(key=lambda row: order.index(row['key']) if row['key'] in order else len(order))
+        for row in rows:
+            url = self._url('/%s' % to_text(row['id']).strip())
+            what = 'deleting the mail setting %s (DELETE identity /api/Setting/{id})' % row['key']
             try:
-                self.client.request('DELETE', self._url('/%s' % to_text(row['id']).strip()), expect_json=False,
-                                    what='deleting the mail setting %s (DELETE identity /api/Setting/{id})'
-                                    % row['key'])
+                _journaled(self.client, 'delete', 'DELETE identity /api/Setting/{id}', [row['key']],
+                           lambda url=url, what=what: self.client.request('DELETE', url, expect_json=False,
+                                                                          what=what))
             except OrchestratorError as exc:
                 if exc.status != 404:
                     raise
@@ -255,4 +312,5 @@ class IdentitySettingsAPI(object):
         body = {'recipient': recipient,
                 'smtpSettings': dict((field, model.get(name)) for name, field in IDENTITY_VERIFY_FIELDS)}
         return self.client.request('POST', self._url('/VerifySmtpSettings'), body=body, expect_json=False,
-                                   what='sending the test mail (POST identity /api/Setting/VerifySmtpSettings)')
+                                   what='sending the test mail (POST identity /api/Setting/VerifySmtpSettings)',
+                                   idempotent=False)

@@ -11,22 +11,27 @@ Classic: ``GET /odata/Settings`` answers effective values only, so a tenant's ow
 inherited one. A key counts as set when its value differs from the platform default (the ABP setting defaults);
 those keys are deleted with one ``DeleteBulk`` and read again, and only the fields whose value really changed are
 reported. Check mode predicts the platform default for them; a value inherited from the Host may apply instead.
+A server without DeleteBulk (Web API < 15, e.g. 2020.10) refuses the reset, and check mode gives the same refusal
+(it asks whether DeleteBulk exists without deleting anything). The Host (``scope: host`` or the login tenant
+``Host``) is refused before any request: its values are what every tenant inherits.
 
 Identity: the rows carry their partition, so the organization's (or host's) own rows are known exactly and each
-one is deleted (``DELETE /api/Setting/{id}``).
+one is deleted (``DELETE /api/Setting/{id}``), the credentials first. Check mode and the real run list the same
+fields: the rows that exist.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
-    ValidationError,
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._mail_fields import (
     decode_settings,
     display,
     fields_for,
     keys_for,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import check_absent
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import no_delete_bulk_error
 
 #: ABP EmailSettingProvider defaults plus Orchestrator's alerts toggle: what a tenant without own values shows
 #: when the Host has none either.
@@ -44,11 +49,13 @@ CLASSIC_PLATFORM_DEFAULTS = {
 }
 
 
-def check_absent_params(params, scope):
-    """One line naming the option that makes a reset impossible (field values are ignored with absent)."""
-    if params['api'] == 'classic' and scope == 'host':
-        raise ValidationError('scope: state=absent on the classic API resets a tenant; the Host has no inherited '
-                              'values to return to')
+def check_absent_params(params, scope, api=None, tenant=None):
+    """Refuse a reset that is impossible or would widen (``_validation.check_absent``); field values are ignored.
+
+    Before any request ``api`` is the option (``auto`` passes); after the API is resolved, the API in use and the
+    tenant the requests address.
+    """
+    check_absent(api or params.get('api'), scope, tenant if tenant is not None else params.get('tenant'))
 
 
 def _changed_fields(api, before_raw, after_raw):
@@ -79,9 +86,19 @@ def reset(api_obj, api, ctx):
         targets = [k for k in keys_for(api).values() if before_raw.get(k) is not None]
         predicted = dict((k, v) for k, v in before_raw.items() if k not in targets)
 
-    if ctx.check_mode or not targets:
+    if not targets:
         after_raw = predicted
-        deleted = _changed_fields(api, before_raw, after_raw)
+        deleted = []
+    elif ctx.check_mode:
+        # the same refusal as the real run on a server without DeleteBulk
+        supported = getattr(api_obj, 'delete_supported', None)
+        if api == 'classic' and supported is not None and not supported():
+            raise no_delete_bulk_error()
+        after_raw = predicted
+        if api == 'classic':
+            deleted = _changed_fields(api, before_raw, after_raw)
+        else:
+            deleted = [f for f in fields_for(api) if keys_for(api)[f] in targets]  # the rows the real run deletes
     elif api == 'classic':
         api_obj.delete(targets)
         after_raw = api_obj.read()

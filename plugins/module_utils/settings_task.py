@@ -8,30 +8,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import (
     ORCHESTRATOR_ARGUMENT_SPEC,
-    OrchestratorError,
+    connect,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     FIELDS,
     MAIL_FIELDS_ARGUMENT_SPEC,
-    ValidationError,
     after_values,
     decode_settings,
     display,
     encode_writes,
     merge,
     plan,
-    validate_input,
-    validate_merged,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import _validation as validation
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import Task
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
     CONNECTION_RULES,
     SCOPE_OPTION,
-    check_scope,
     effective_scope,
-    make_client,
-    resolve_api,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import test_mail_task
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_reset import (
@@ -93,10 +89,12 @@ def summary_line(result, check_mode):
 
 def run_absent(params, ctx, state):
     scope = params['scope']
-    partition = check_scope(params, scope)
+    validation.check_scope(params, scope)
     check_absent_params(params, scope)
-    client = make_client(params, scope, ctx, state)
-    api_obj = resolve_api(client, params, scope, partition, state)
+    client, api_obj = connect(params, scope, ctx, state)
+    # api: auto found the classic API, or the requests address another tenant than the option names
+    check_absent_params(params, scope, api=api_obj.name,
+                        tenant=getattr(client, 'tenant_header', None) or getattr(client, 'login_tenant', None))
     result = reset(api_obj, api_obj.name, ctx)
     result.update(api=api_obj.name, scope=effective_scope(api_obj, scope),
                   test_mail=dict(sent=False, recipient=params.get('test_recipient'), reason='state is absent'),
@@ -113,28 +111,27 @@ def run(params, ctx, state):
     scope = params['scope']
     desired = dict((f, params[f]) for f in FIELDS if params.get(f) is not None)
 
-    partition = check_scope(params, scope)
-    if params['api'] == 'classic' and 'connection_timeout' in desired:
-        raise ValidationError('connection_timeout: only supported by the Identity settings API (api is classic)')
+    validation.check_scope(params, scope)
+    validation.check_api_fields(params['api'], desired)
     if params['test_mail'] != 'never' and params.get('test_recipient'):
-        test_mail_task.check_recipient('test_recipient', params.get('test_recipient'))
-    validate_input(desired, params['update_password'], params['allow_from_mismatch'])
+        validation.check_recipient('test_recipient', params.get('test_recipient'))
+    validation.validate_input(desired, params['update_password'], params['allow_from_mismatch'])
 
-    client = make_client(params, scope, ctx, state)
-    api_obj = resolve_api(client, params, scope, partition, state)
+    client, api_obj = connect(params, scope, ctx, state)
     api = api_obj.name
     alerts = None  # Identity era: (toggle, stored, wanted) of the tenant's "Enable email alerts"
     if api == 'identity':
         if 'enable_alerts' in desired:
             toggle = TenantAlertsToggle(client, params['alerts_key'])
             alerts = (toggle, toggle.read(), desired.pop('enable_alerts'))
-    elif 'connection_timeout' in desired:
-        raise ValidationError('connection_timeout: only supported by the Identity settings API (this server '
-                              'uses the classic API)')
+    else:
+        validation.check_api_fields(api, desired, detected=True)
 
     current, password_set = decode_settings(api_obj.read(), api)
-    validate_merged(current, desired, password_set, params['update_password'], params['allow_from_mismatch'])
+    merged = validation.validate_merged(current, desired, password_set, params['update_password'],
+                                        params['allow_from_mismatch'])
     changed_fields, writes = plan(current, desired, password_set, api, params['update_password'])
+    validation.check_write(api, writes, merged)
     alerts_change = alerts is not None and alerts[1] != alerts[2]
     if alerts_change:
         changed_fields.insert(0, 'enable_alerts')
@@ -146,21 +143,17 @@ def run(params, ctx, state):
         applied = current
         if api == 'identity' and api_obj.inherited:
             applied = decode_settings(api_obj.effective(), api)[0]  # the host values the organization inherits
-        merged = merge(applied, desired)
-        test_mail_task.check_sendable(merged, desired.get('password'), option='password')
-        test_mail_task.send(client, api_obj, params['test_recipient'], merged, desired.get('password'))
+        to_send = merge(applied, desired)
+        validation.check_sendable(to_send, desired.get('password'), option='password')
+        test_mail_task.send(client, api_obj, params['test_recipient'], to_send, desired.get('password'))
         test_result['sent'] = True
 
+    # Every write is recorded in the run's write journal (settings_api, tenant_alerts): a failure after one still
+    # reports changed and what was written (task_support.execute).
     if writes and not ctx.check_mode:
         api_obj.write(encode_writes(writes, api))
     if alerts_change and not ctx.check_mode:
-        try:
-            alerts[0].write(alerts[2])
-        except OrchestratorError as exc:
-            if writes:
-                raise OrchestratorError('%s (the SMTP settings were written; only the alerts toggle was not)' % exc,
-                                        status=exc.status)
-            raise
+        alerts[0].write(alerts[2])
 
     after, pw_after = after_values(current, writes, password_set)
     if writes and params['verify_write'] and not ctx.check_mode:
@@ -177,3 +170,7 @@ def run(params, ctx, state):
     if ctx.diff:
         result['diff'] = dict(before=before_d, after=after_d)
     return result
+
+
+#: the orchestrator_mail_settings task, run by its action plugin and by the module's main()
+TASK = Task('orchestrator_mail_settings', argument_spec, run, rules=RULES, writes=True)

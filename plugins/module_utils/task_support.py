@@ -14,25 +14,27 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import json
-import re
+from ansible.module_utils.common.text.converters import to_text
 
-from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
-
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
-    OrchestratorClient,
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import (
+    blank_means_unset,
+    identity_login_hint,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import (
     OrchestratorError,
     format_error_body,
     one_line,
-    validate_connection_params,
 )
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import ValidationError
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import (
-    ClassicSettingsAPI,
-    IdentitySettingsAPI,
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._secrets import scrub_data
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import (
+    ValidationError,
+    check_rules,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import (
+    check_scope as _check_scope_rule,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._journal import WriteJournal, journal_for, report
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import as_task
 
 #: Rules the argument spec states for the connection options (checked before any request).
 CONNECTION_RULES = dict(
@@ -70,9 +72,19 @@ class TaskState(object):
     def found_organization(self, organization_id, source):
         self.organization_id, self.organization_source = organization_id, source
 
-    def failure(self, exc):
-        """The failure result for a handled error: one scrubbed line, the request count and the API."""
-        msg = one_line(to_text(exc), 2000)
+    @property
+    def journal(self):
+        """The write journal of this run (None before a client exists: nothing can have been written)."""
+        return journal_for(self.client)
+
+    def failure(self, exc, writes=True):
+        """The failure result for a handled error: one scrubbed line, the request count, the API, and from the
+        write journal ``changed`` and what this run wrote or deleted before the failure."""
+        msg = to_text(exc)
+        journal = (self.journal or WriteJournal()) if writes else None
+        if journal is not None and journal.summary():
+            msg = '%s (%s)' % (msg.rstrip(), journal.summary())
+        msg = one_line(msg, 2000)
         extra = dict(failed=True, changed=False)
         if self.client is not None:
             msg = self.client.scrub(msg)
@@ -80,7 +92,7 @@ class TaskState(object):
         if self.api:
             extra['api'] = self.api
         extra['msg'] = msg
-        return extra
+        return report(extra, journal, failed=True)
 
 
 def check_scope(params, scope):
@@ -88,150 +100,10 @@ def check_scope(params, scope):
 
     Without ``organization_id`` the organization is found after login (see :func:`discover_organization`).
     """
-    api = params.get('api') or 'auto'
-    if scope == 'organization' and api == 'classic':
-        raise ValidationError('scope: organization needs the Identity settings API; the classic API knows only '
-                              'tenant and host (use api: identity or auto)')
+    _check_scope_rule(params, scope)  # the rule lives in _validation
     if scope == 'host':
         return None
     return params.get('organization_id') or None
-
-
-# Automation Cloud and Automation Suite: https://{host}/{org}/{tenant}/orchestrator_
-_PLATFORM_URL_RE = re.compile(r'^/(?P<org>[^/]+)/(?P<tenant>[^/]+)/orchestrator_/?$')
-
-
-def platform_url_parts(url):
-    """(origin, organization name, tenant name) of a Cloud / Automation Suite Orchestrator URL, else None."""
-    parts = urlsplit(url)
-    match = _PLATFORM_URL_RE.match(parts.path or '')
-    if not match:
-        return None
-    return '%s://%s' % (parts.scheme, parts.netloc), match.group('org'), match.group('tenant')
-
-
-def derive_connection(params):
-    """Fill ``identity_url`` and ``tenant`` from a Cloud / Automation Suite URL (explicit options win)."""
-    found = platform_url_parts(params['orchestrator_url'])
-    if not found:
-        return params
-    origin, org, tenant = found
-    params = dict(params)
-    if not params.get('identity_url'):
-        params['identity_url'] = '%s/%s/identity_' % (origin, org)
-    if not params.get('tenant') or params.get('tenant') == 'Default':
-        params['tenant'] = tenant
-    return params
-
-
-def token_organization(token):
-    """The organization id carried by a JWT access token (claim prt_id, as UiPath's own clients read it)."""
-    if not token or token.count('.') != 2:
-        return None
-    payload = token.split('.')[1]
-    try:
-        claims = json.loads(to_text(base64.urlsafe_b64decode(to_native(payload) + '=' * (-len(payload) % 4))))
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(claims, dict):
-        return None
-    for name in ('prt_id', 'prtId', 'organizationId'):
-        value = claims.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def discover_organization(client, params, state, required=True):
-    """Find the organization (Identity partition) for this login: token claim, then the portal endpoint.
-
-    Returns the id, or None when ``required`` is false and nothing was found.
-    """
-    org = token_organization(client.ensure_token())
-    if org:
-        state.found_organization(org, 'access token claim prt_id')
-        return org
-    found = platform_url_parts(params['orchestrator_url'])
-    if found:
-        origin, org_name, dummy = found
-        resp = client.request('GET', '%s/%s/portal_/api/filtering/leftnav/tenantsAndOrganizationInfo' % (
-            origin, org_name), what='finding the organization (GET portal_ tenantsAndOrganizationInfo)')
-        info = resp.data.get('organization') if isinstance(resp.data, dict) else None
-        org = info.get('id') if isinstance(info, dict) else None
-        if isinstance(org, str) and org:
-            state.found_organization(org, 'portal tenantsAndOrganizationInfo')
-            return org
-    if not required:
-        return None
-    raise ValidationError('organization_id: not found (the access token has no prt_id claim and orchestrator_url '
-                          'names no organization); give organization_id (the organization\'s GUID) or use the '
-                          'https://{host}/{org}/{tenant}/orchestrator_ URL form, or use scope: host')
-
-
-def make_client(params, scope, ctx, state):
-    """Validate the connection options and build the client (login tenant ``Host`` for scope host)."""
-    try:
-        validate_connection_params(params)
-    except OrchestratorError as exc:
-        raise ValidationError(to_text(exc))
-    params = derive_connection(params)
-    login_tenant = 'Host' if scope == 'host' else params.get('tenant')
-    client = OrchestratorClient(params, warn=ctx.warn, login_tenant=login_tenant, no_log_values=ctx.no_log_values)
-    client.add_secret(params.get('password'))  # the SMTP password, scrubbed even if a server echoes it
-    state.client = client
-    return client
-
-
-def resolve_api(client, params, scope, partition, state):
-    """Return the settings API object for ``params['api']`` (auto probes Identity once).
-
-    For the Identity API at tenant or organization scope without ``organization_id`` the organization is
-    discovered after login; an explicit ``organization_id`` costs no extra request.
-    """
-    api = params.get('api') or 'auto'
-    if partition:
-        state.found_organization(partition, 'organization_id')
-    if api == 'classic':
-        chosen = ClassicSettingsAPI(client)
-    elif api == 'identity' or scope == 'organization' or partition:
-        if not partition and scope != 'host':
-            partition = discover_organization(client, params, state)
-        chosen = IdentitySettingsAPI(client, partition)
-    else:
-        chosen = _probe(client, params, scope, partition, state)
-    state.api = chosen.name
-    return chosen
-
-
-def _probe(client, params, scope, partition, state):
-    # One Identity read decides; its answer is kept, so detection costs one request only on a classic server.
-    if not partition and scope != 'host':
-        partition = discover_organization(client, params, state, required=False)
-    identity = IdentitySettingsAPI(client, partition)
-    try:
-        identity._cached = identity.read()
-    except OrchestratorError as exc:
-        if exc.status == 404 and not getattr(exc, 'login_failed', False):
-            state.found_organization(None, None)
-            return ClassicSettingsAPI(client)
-        if exc.status == 403:
-            state.api = 'identity'  # the server has the Identity API; the login may not use it
-        raise
-    if scope != 'host' and not partition:
-        discover_organization(client, params, state)  # raises the one-line explanation
-    return identity
-
-
-def identity_login_hint(exc, client, api_name):
-    """A 403 from the Identity API for a tenant user's login: say where SMTP lives and the two ways in."""
-    if (api_name == 'identity' and getattr(exc, 'status', None) == 403 and client is not None
-            and client.auth_mode == 'ropc' and (client.login_tenant or '').lower() != 'host'):
-        return OrchestratorError(
-            '%s. On Orchestrator 2021.10 and later the SMTP settings live at host or organization level in '
-            'Identity, which a tenant user\'s login cannot change: log in to tenant Host (the host admin) or use '
-            'an external application with the PM.Setting scope (client_id/client_secret)' % to_text(exc).rstrip('.'),
-            status=403)
-    return exc
 
 
 def effective_scope(api_obj, scope):
@@ -251,31 +123,26 @@ def server_error_text(exc):
     return exc.msg if hasattr(exc, 'msg') else to_text(exc)
 
 
-#: connection options where an empty string means "not given" (AWX injects unused credential fields as "")
-BLANK_MEANS_UNSET = ('tenant', 'orchestrator_username', 'orchestrator_password', 'token', 'client_id',
-                     'client_secret', 'organization_id', 'identity_url', 'ca_path')
-
-
-def blank_means_unset(params):
-    """Treat empty connection values as absent; an empty tenant is the default tenant."""
-    for name in BLANK_MEANS_UNSET:
-        if name in params and params[name] == '':
-            params[name] = 'Default' if name == 'tenant' else None
-    return params
-
-
 def execute(task, params, ctx):
-    """Run ``task.run(params, ctx, state)``; a handled error becomes a failure result (never a traceback)."""
+    """Run the task (a ``Task`` or a task module); a handled error becomes a failure result (never a traceback).
+
+    The task's rules are checked first (``_validation.check_rules``); every result of a task that writes carries
+    ``changed`` and what was written or deleted, from the write journal, on success and on failure.
+    """
+    task = as_task(task)
     blank_means_unset(params)
     state = TaskState()
     try:
+        check_rules(task.rules, params)
         result = task.run(params, ctx, state)
     except ValidationError as exc:
-        return state.failure(exc)
+        return state.failure(exc, task.writes)
     except OrchestratorError as exc:
-        return state.failure(identity_login_hint(exc, state.client, state.api))
+        return state.failure(identity_login_hint(exc, state.client, state.api), task.writes)
     if state.organization_id and result.get('api') == 'identity':
         result.update(organization_id=state.organization_id, organization_source=state.organization_source)
+    if task.writes:
+        report(result, state.journal or WriteJournal())
     return result
 
 
@@ -283,10 +150,12 @@ def run_as_module(task):
     """``main()`` of a module: the same task as the action plugin, in a module process."""
     from ansible.module_utils.basic import AnsibleModule
 
-    module = AnsibleModule(argument_spec=task.argument_spec(), supports_check_mode=True, **task.RULES)
+    task = as_task(task)
+    module = AnsibleModule(argument_spec=task.argument_spec(), supports_check_mode=True, **task.core_rules)
     ctx = TaskContext(check_mode=module.check_mode, diff=module._diff, warn=module.warn,
                       no_log_values=module.no_log_values)
-    result = execute(task, module.params, ctx)
+    # every output path through the one scrubber (every encoded form), before ansible's own remove_values
+    result = scrub_data(execute(task, module.params, ctx), ctx.no_log_values)
     if result.get('failed'):
         result.pop('failed')
         module.fail_json(**result)

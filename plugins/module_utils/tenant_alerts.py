@@ -16,9 +16,10 @@ __metaclass__ = type
 
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import (
     OrchestratorError,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._journal import journal_for
 
 DEFAULT_ALERTS_KEY = 'Alerts.Email.Enabled'
 UPDATE_BULK = '/odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk'
@@ -43,5 +44,11 @@ class TenantAlertsToggle(object):
 
     def write(self, enabled):
         body = {'settings': [{'Name': self.key, 'Value': 'true' if enabled else 'false'}]}
-        self.client.request('POST', UPDATE_BULK, body=body, expect_json=False,
-                            what='writing the tenant alerts toggle %s (POST UpdateBulk)' % self.key)
+        journal = journal_for(self.client)
+        try:
+            self.client.request('POST', UPDATE_BULK, body=body, expect_json=False, idempotent=True,
+                                what='writing the tenant alerts toggle %s (POST UpdateBulk)' % self.key)
+        except OrchestratorError as exc:
+            journal.record_failure('write', 'POST UpdateBulk (tenant alerts)', [self.key], exc, alerts_key=self.key)
+            raise
+        journal.record('write', 'POST UpdateBulk (tenant alerts)', [self.key], alerts_key=self.key)

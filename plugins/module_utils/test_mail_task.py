@@ -8,27 +8,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import (
     ORCHESTRATOR_ARGUMENT_SPEC,
+    connect,
+)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import (
     OrchestratorError,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     FIELDS,
     MAIL_FIELDS_ARGUMENT_SPEC,
-    ValidationError,
     decode_settings,
-    is_email,
     merge,
-    validate_fields,
-    validate_input,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import _validation as validation
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import Task
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
     CONNECTION_RULES,
     SCOPE_OPTION,
-    check_scope,
     effective_scope,
-    make_client,
-    resolve_api,
     server_error_text,
 )
 
@@ -65,18 +63,9 @@ def build_model(merged, password):
     }
 
 
-def check_recipient(option, recipient):
-    if not recipient or not is_email(recipient):
-        raise ValidationError('%s: not a valid e-mail address (got %r)' % (option, recipient))
-
-
-def check_sendable(merged, password, option='password'):
-    """The merged settings must be complete enough to send a test mail (the stored password cannot be read)."""
-    if not merged.get('host'):
-        raise ValidationError('host: required (no SMTP host is stored)')
-    if merged.get('use_default_credentials') is not True and not password:
-        raise ValidationError('%s: required to send a test mail unless use_default_credentials is true '
-                              '(the stored password cannot be read)' % option)
+#: the rules live in the one validator (kept here under their old names)
+check_recipient = validation.check_recipient
+check_sendable = validation.check_sendable
 
 
 def send(client, api_obj, recipient, merged, password):
@@ -93,14 +82,11 @@ def send(client, api_obj, recipient, merged, password):
 def run(params, ctx, state):
     scope = params['scope']
     recipient = params['recipient']
-    check_recipient('recipient', recipient)
+    validation.check_recipient('recipient', recipient)
     desired = dict((f, params[f]) for f in TEST_FIELDS if params.get(f) is not None)
-    partition = check_scope(params, scope)
-    validate_fields(desired)
-    validate_input(desired, 'on_create', params['allow_from_mismatch'])
+    validation.validate_input(desired, 'on_create', params['allow_from_mismatch'])
 
-    client = make_client(params, scope, ctx, state)
-    api_obj = resolve_api(client, params, scope, partition, state)
+    client, api_obj = connect(params, scope, ctx, state)
     # The stored settings only fill fields the task left out; when all are given, skip that read.
     if all(f in desired for f in MODEL_FIELDS):
         current = {}
@@ -108,9 +94,10 @@ def run(params, ctx, state):
         current, dummy = decode_settings(api_obj.effective(), api_obj.name)  # inherited values apply too
     merged = merge(current, desired)
     # re-check the combination actually used for the test
-    validate_input(dict((k, v) for k, v in merged.items() if v is not None and k in TEST_FIELDS and k != 'password'),
-                   'on_create', params['allow_from_mismatch'])
-    check_sendable(merged, desired.get('password'))
+    validation.validate_input(dict((k, v) for k, v in merged.items()
+                                   if v is not None and k in TEST_FIELDS and k != 'password'),
+                              'on_create', params['allow_from_mismatch'])
+    validation.check_sendable(merged, desired.get('password'))
     result = dict(changed=False, recipient=recipient, api=api_obj.name,
                   scope=effective_scope(api_obj, scope))
     if ctx.check_mode:
@@ -120,3 +107,7 @@ def run(params, ctx, state):
         result['accepted'] = True
     result['http_requests'] = client.request_count
     return result
+
+
+#: the orchestrator_mail_test task, run by its action plugin and by the module's main()
+TASK = Task('orchestrator_mail_test', argument_spec, run, rules=RULES)

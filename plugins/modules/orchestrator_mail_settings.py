@@ -28,25 +28,18 @@ author:
 extends_documentation_fragment:
   - infraops.uipath_orchestrator.orchestrator
   - infraops.uipath_orchestrator.orchestrator.MAIL_FIELDS
-  - infraops.uipath_orchestrator.orchestrator.ACTIONGROUP_ORCHESTRATOR
-  - infraops.uipath_orchestrator.orchestrator.ACTION_INWORKER
+  - infraops.uipath_orchestrator.attributes
+  - infraops.uipath_orchestrator.attributes.ACTION_GROUP
+  - infraops.uipath_orchestrator.attributes.ACTION
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Reads the settings and reports exactly what would be written; never writes.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - The password is shown as C(********) when set and as an empty string when empty.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
-    details:
-      - Runs wherever the task executes (usually the controller) and talks HTTP(S) to the Orchestrator.
 options:
   enable_alerts:
     description:

@@ -12,7 +12,7 @@ signature from 2.16 on:
   fallbacks read from the task's ``environment:`` merged over the worker's environment, then
   ``ArgumentSpecValidator`` with the module's argument spec and rules;
 * ``no_log``: every value of a ``no_log`` option and every secret the client learns (tokens) is censored in the
-  whole result with ``remove_values``, as a module's ``exit_json`` does;
+  whole result, in every encoded form, by the collection's one scrubber (``module_utils/_secrets.py``);
 * check mode, diff mode and warnings from the play context; the result carries ``invocation.module_args``.
 
 When the task must run elsewhere (a connection other than local, for example ``delegate_to`` a remote host,
@@ -27,21 +27,23 @@ import os
 import traceback
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import one_line
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import apply_env_fallbacks
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import one_line
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._secrets import scrub_data
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
     TaskContext,
     execute,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import as_task
 
 _LOCAL_TRANSPORTS = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
 
 
 class TaskAction(ActionBase):
-    """Subclasses set TASK to the task's module_utils module (argument_spec(), RULES, run())."""
+    """Subclasses set TASK to the task (``_task_contract.Task``: argument_spec(), rules, run())."""
 
     TASK = None
     _supports_check_mode = True
@@ -82,30 +84,18 @@ class TaskAction(ActionBase):
                         self._play_context.diff, self._task.action)
 
 
-def apply_env_fallbacks(spec, args, env):
-    """Fill options that have an ``env_fallback`` from ``env`` (the task's environment), as a module would.
-
-    An empty variable counts as unset: AWX injects every field of a credential, the unused ones as ``""``.
-    """
-    for name, option in spec.items():
-        if args.get(name) is not None:
-            continue
-        fallback = option.get('fallback')
-        if not fallback or len(fallback) < 2 or getattr(fallback[0], '__name__', '') != 'env_fallback':
-            continue
-        for var in fallback[1]:
-            if env.get(var):
-                args[name] = env[var]
-                break
-
-
 def run_task(task, args, environ, check_mode, diff, action_name):
-    """Validate ``args`` with the task's argument spec, run it, and return the censored result."""
+    """Validate ``args`` with the task's argument spec, run it, and return the censored result.
+
+    ``task`` is a ``Task`` (or a task module defining ``TASK``). ansible-core checks the argument spec; the task's
+    rules and every other rule are checked by the one validator inside :func:`execute`, as in the module runner.
+    """
+    task = as_task(task)
     spec = task.argument_spec()
     args = dict(args)
     apply_env_fallbacks(spec, args, environ)
 
-    validation = ArgumentSpecValidator(spec, **task.RULES).validate(args)
+    validation = ArgumentSpecValidator(spec, **task.core_rules).validate(args)
     params = validation.validated_parameters
     no_log_values = set()
     for name, option in spec.items():
@@ -114,7 +104,7 @@ def run_task(task, args, environ, check_mode, diff, action_name):
             no_log_values.add(value)
     if validation.error_messages:
         msg = one_line(validation.error_messages[0], 2000)
-        return remove_values(dict(failed=True, changed=False, msg=msg), no_log_values)
+        return scrub_data(dict(failed=True, changed=False, msg=msg), no_log_values)
 
     ctx = TaskContext(check_mode=check_mode, diff=diff, no_log_values=no_log_values)
     try:
@@ -128,4 +118,4 @@ def run_task(task, args, environ, check_mode, diff, action_name):
     if ctx.warnings:
         result['warnings'] = list(ctx.warnings)
     result['invocation'] = dict(module_args=params)
-    return remove_values(result, ctx.no_log_values)
+    return scrub_data(result, ctx.no_log_values)

@@ -157,9 +157,16 @@ def _change_port_behind_the_roles_back(lab, port):
     tok = _post(identity + "/connect/token", {"grant_type": "client_credentials", "client_id": "ansible",
                                               "client_secret": CLIENT_SECRET, "scope": "PM.Setting"},
                 form=True)["access_token"]
+    auth = {"Authorization": "Bearer " + tok}
+    # Identity wants Host, Port and FromEmail together in a PUT: keep the stored host and From address.
+    query = urllib.parse.urlencode([("key", "Email.Smtp.Host"), ("key", "Email.Smtp.FromEmail"),
+                                    ("partitionGlobalId", ORG_ID)])
+    with urllib.request.urlopen(urllib.request.Request(identity + "/api/Setting?" + query, headers=auth),
+                                timeout=10) as resp:
+        stored = [{"key": row["key"], "value": row["value"]} for row in json.loads(resp.read())]
     req = urllib.request.Request(identity + "/api/Setting", method="PUT", data=json.dumps(
-        {"settings": [{"key": "Email.Smtp.Port", "value": str(port)}], "partitionGlobalId": ORG_ID}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": "Bearer " + tok})
+        {"settings": stored + [{"key": "Email.Smtp.Port", "value": str(port)}], "partitionGlobalId": ORG_ID}).encode(),
+        headers=dict(auth, **{"Content-Type": "application/json"}))
     urllib.request.urlopen(req, timeout=10).read()
 
 

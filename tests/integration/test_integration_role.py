@@ -261,8 +261,9 @@ BAD_INPUTS = {
     "bad-identity-url": ({"smtp_mail_orchestrator_identity_url": "ftp://orch.example.test/identity"}, "identity",
                          "smtp_mail_orchestrator_identity_url"),
     "org-id-not-a-guid": ({"smtp_mail_organization_id": "not-a-guid"}, "identity", "smtp_mail_organization_id"),
+    # the one wording of "required together" names the option left empty
     "client-id-without-secret": ({"smtp_mail_orchestrator_client_secret": ""}, "identity",
-                                 "smtp_mail_orchestrator_client_id"),
+                                 "smtp_mail_orchestrator_client_secret"),
 }
 # Caught by the role's argument spec (before the module runs): the message names the variable too.
 BAD_CHOICES = {

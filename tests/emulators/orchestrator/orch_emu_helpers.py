@@ -80,3 +80,16 @@ class SmtpSink:
         self.controller.stop()
 
 
+
+
+# An Identity PUT that writes any Email.Smtp.* key must carry Host, Port and FromEmail together (UiPath CLI
+# "uip admin smtp": the server requires them in one request).
+TRIO = {"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Port": "25", "Email.Smtp.FromEmail": "orch@example.local"}
+
+
+def with_trio(pairs=None, **over):
+    """``pairs`` on top of Host/Port/FromEmail (pairs win); keys keep the order Host, Port, FromEmail, rest."""
+    out = dict(TRIO)
+    out.update(pairs or {})
+    out.update(over)
+    return out

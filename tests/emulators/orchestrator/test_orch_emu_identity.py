@@ -5,7 +5,7 @@ import email.policy
 import pytest
 import requests
 
-from orch_emu_helpers import MASK, ORG_ID, bearer, client_token, login
+from orch_emu_helpers import MASK, ORG_ID, bearer, client_token, login, with_trio
 
 SETTING = "/identity/api/Setting"
 
@@ -73,7 +73,7 @@ def test_get_without_keys_is_empty_and_item_shape(emu23):
     r = get(emu23, h, [])
     assert r.status_code == 200 and r.json() == []
     assert put(emu23, h, {"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Port": "587",
-                          "Email.Smtp.Password": "pw"}).status_code == 200
+                          "Email.Smtp.FromEmail": "o@example.local", "Email.Smtp.Password": "pw"}).status_code == 200
     r = get(emu23, h, ["Email.Smtp.Host", "Email.Smtp.Port", "Email.Smtp.Password", "Email.Smtp.Domain"])
     items = r.json()
     assert [i["key"] for i in items] == ["Email.Smtp.Host", "Email.Smtp.Port", "Email.Smtp.Password"]
@@ -87,22 +87,25 @@ def test_get_without_keys_is_empty_and_item_shape(emu23):
 
 def test_host_and_org_inheritance(emu23):
     h = token(emu23)
-    assert put(emu23, h, {"Email.Smtp.Host": "host.smtp", "Email.Smtp.Port": "25"}, partition="").status_code == 200
-    assert put(emu23, h, {"Email.Smtp.Host": "org.smtp"}, partition=ORG_ID).status_code == 200
-    org = {i["key"]: i for i in get(emu23, h, ["Email.Smtp.Host", "Email.Smtp.Port"], partition=ORG_ID).json()}
+    assert put(emu23, h, with_trio({"Email.Smtp.Host": "host.smtp", "Email.Smtp.Port": "25",
+                                    "Email.Smtp.Domain": "HOSTDOM"}), partition="").status_code == 200
+    assert put(emu23, h, with_trio({"Email.Smtp.Host": "org.smtp", "Email.Smtp.Port": "587"}),
+               partition=ORG_ID).status_code == 200
+    org = {i["key"]: i for i in get(emu23, h, ["Email.Smtp.Host", "Email.Smtp.Domain"], partition=ORG_ID).json()}
     assert org["Email.Smtp.Host"]["value"] == "org.smtp" and org["Email.Smtp.Host"]["partitionGlobalId"] == ORG_ID
-    assert org["Email.Smtp.Port"]["value"] == "25" and org["Email.Smtp.Port"]["partitionGlobalId"] is None
+    assert org["Email.Smtp.Domain"]["value"] == "HOSTDOM" and org["Email.Smtp.Domain"]["partitionGlobalId"] is None
     host = {i["key"]: i["value"] for i in get(emu23, h, ["Email.Smtp.Host"]).json()}
     assert host == {"Email.Smtp.Host": "host.smtp"}
     eff = emu23.control.identity_settings(ORG_ID)
-    assert eff["stored"] == {"Email.Smtp.Host": "org.smtp"}
-    assert eff["effective"]["Email.Smtp.Port"] == "25"
+    assert eff["stored"] == with_trio({"Email.Smtp.Host": "org.smtp", "Email.Smtp.Port": "587"})
+    assert eff["effective"]["Email.Smtp.Domain"] == "HOSTDOM"
     assert eff["effective"]["Email.Smtp.ConnectionTimeout"] == "180000"
 
 
 def test_pascal_case_put_and_upsert_keeps_id(emu23):
     h = token(emu23)
-    body = {"Settings": [{"Key": "Email.Smtp.Host", "Value": "a"}], "PartitionGlobalId": ""}
+    body = {"Settings": [{"Key": "Email.Smtp.Host", "Value": "a"}, {"Key": "Email.Smtp.Port", "Value": "25"},
+                         {"Key": "Email.Smtp.FromEmail", "Value": "o@example.local"}], "PartitionGlobalId": ""}
     r = requests.put(emu23.url + SETTING, json=body, headers=h, timeout=10)
     assert r.status_code == 200
     first = r.json()[0]["id"]
@@ -122,24 +125,24 @@ def test_unknown_partition_400(emu23, partition):
 
 def test_validation_mask_and_all_or_nothing(emu23):
     h = token(emu23)
-    assert put(emu23, h, {"Email.Smtp.Password": "pw"}).status_code == 200
-    r = put(emu23, h, {"Email.Smtp.Host": "x", "Email.Smtp.Password": MASK})
+    assert put(emu23, h, with_trio({"Email.Smtp.Password": "pw"})).status_code == 200
+    r = put(emu23, h, with_trio({"Email.Smtp.Host": "x", "Email.Smtp.Password": MASK}))
     assert r.status_code == 400 and r.json()["errors"]
-    r = put(emu23, h, {"Email.Smtp.Host": "x", "Email.Smtp.Port": "70000"})
+    r = put(emu23, h, with_trio({"Email.Smtp.Host": "x", "Email.Smtp.Port": "70000"}))
     assert r.status_code == 400
-    r = put(emu23, h, {"Email.Smtp.ConnectionTimeout": "soon"})
+    r = put(emu23, h, with_trio({"Email.Smtp.ConnectionTimeout": "soon"}))
     assert r.status_code == 400
-    assert emu23.control.identity_settings("")["stored"] == {"Email.Smtp.Password": "pw"}
+    assert emu23.control.identity_settings("")["stored"] == with_trio({"Email.Smtp.Password": "pw"})
 
 
 def test_scopes_enforced(emu23):
     ro = token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
     assert get(emu23, ro, ["Email.Smtp.Host"]).status_code == 200
-    assert put(emu23, ro, {"Email.Smtp.Host": "x"}).status_code == 403
+    assert put(emu23, ro, with_trio({"Email.Smtp.Host": "x"})).status_code == 403
     or_only = token(emu23, scope="OR.Settings")
     assert get(emu23, or_only, ["Email.Smtp.Host"]).status_code == 403
     write_only = token(emu23, scope="PM.Setting.Write")
-    assert put(emu23, write_only, {"Email.Smtp.Host": "x"}).status_code == 200
+    assert put(emu23, write_only, with_trio({"Email.Smtp.Host": "x"})).status_code == 200
     assert get(emu23, write_only, ["Email.Smtp.Host"]).status_code == 403
     assert get(emu23, {}, ["Email.Smtp.Host"]).status_code == 401
     emu23.control.expire_tokens()
@@ -147,10 +150,10 @@ def test_scopes_enforced(emu23):
 
 
 def test_ropc_host_admin_allowed_tenant_users_forbidden(emu23):
-    assert put(emu23, login(emu23.url, tenant="host"), {"Email.Smtp.Host": "h"}).status_code == 200
-    assert put(emu23, login(emu23.url, tenant="Host", user="viewer"), {"Email.Smtp.Host": "v"}).status_code == 403
+    assert put(emu23, login(emu23.url, tenant="host"), with_trio(**{"Email.Smtp.Host": "h"})).status_code == 200
+    assert put(emu23, login(emu23.url, tenant="Host", user="viewer"), with_trio()).status_code == 403
     assert get(emu23, login(emu23.url, tenant="Host", user="viewer"), ["Email.Smtp.Host"]).status_code == 200
-    assert put(emu23, login(emu23.url), {"Email.Smtp.Host": "t"}).status_code == 403
+    assert put(emu23, login(emu23.url), with_trio()).status_code == 403
     assert get(emu23, login(emu23.url), ["Email.Smtp.Host"]).status_code == 403
     # client tokens also work on the classic API of the 2023.10 profile (OR.Settings)
     r = requests.get(emu23.url + "/odata/Settings", headers=token(emu23), timeout=10)
@@ -161,7 +164,8 @@ def test_as_cloud_path_form(emu23):
     r = client_token(emu23.url, prefix="/default/identity_")
     assert r.status_code == 200
     h = bearer(r.json()["access_token"])
-    assert put(emu23, h, {"Email.Smtp.Host": "as.smtp"}, partition=ORG_ID, prefix="/Default/identity_").status_code == 200
+    assert put(emu23, h, with_trio(**{"Email.Smtp.Host": "as.smtp"}), partition=ORG_ID,
+               prefix="/Default/identity_").status_code == 200
     items = get(emu23, h, ["Email.Smtp.Host"], partition=ORG_ID, prefix="/Default/identity_").json()
     assert items[0]["value"] == "as.smtp"
     # omitted partition = host level in every path form
@@ -173,7 +177,7 @@ def test_as_cloud_path_form(emu23):
 
 def test_delete(emu23):
     h = token(emu23)
-    row = put(emu23, h, {"Email.Smtp.Domain": "CORP"}).json()[0]
+    row = put(emu23, h, with_trio({"Email.Smtp.Domain": "CORP"})).json()[3]
     r = requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10)
     assert r.status_code == 204 and r.content == b""  # IdentityServer API description: 204 No Content
     assert get(emu23, h, ["Email.Smtp.Domain"]).json() == []
@@ -184,7 +188,8 @@ def test_delete(emu23):
 
 
 def test_identity_verify_command_shape(emu23, smtp_factory, tls_server_context):
-    """VerifySmtpSettingsCommand {recipient, smtpSettings{...}}; omitted fields come from the stored settings."""
+    """VerifySmtpSettingsCommand {recipient, smtpSettings{...}}: only the recipient tests the saved settings; in a
+    custom test omitted fields come from the stored settings, but never the password."""
     sink = smtp_factory(tls_context=tls_server_context, users={"u@example.local": "pw"})
     h = token(emu23)
     assert put(emu23, h, {"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(sink.port),
@@ -197,6 +202,10 @@ def test_identity_verify_command_shape(emu23, smtp_factory, tls_server_context):
     assert r.status_code == 200, r.text
     r = requests.post(url, headers=h, timeout=20, json={"recipient": "b@example.local",
                                                         "smtpSettings": {"fromDisplayName": "Model"}})
+    assert r.status_code == 400 and list(r.json()["errors"]) == ["SmtpSettings.Password"]
+    r = requests.post(url, headers=h, timeout=20, json={"recipient": "b@example.local",
+                                                        "smtpSettings": {"fromDisplayName": "Model",
+                                                                         "password": "pw"}})
     assert r.status_code == 200, r.text
     assert [m["rcpt_tos"] for m in sink.messages] == [["a@example.local"], ["b@example.local"]]
     assert all(m["tls"] and m["auth"] for m in sink.messages)

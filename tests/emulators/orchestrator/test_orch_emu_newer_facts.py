@@ -6,7 +6,7 @@ import sys
 import pytest
 import requests
 
-from orch_emu_helpers import BULK, MASK, ORG_ID, bearer, client_token, login
+from orch_emu_helpers import BULK, MASK, ORG_ID, bearer, client_token, login, with_trio
 from tests.support.orchestrator_emulator import REPO_ROOT, start_orchestrator
 
 DELETE_BULK = "/odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk"
@@ -30,28 +30,29 @@ def _put(url, headers, pairs, partition=None):
 # -- Identity PUT / DELETE ---------------------------------------------------------------------------------
 def test_identity_put_answers_written_rows(emu23):
     h = _token(emu23)
-    r = _put(emu23.url + SETTING, h, {"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Password": "pw"},
+    r = _put(emu23.url + SETTING, h, with_trio({"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Password": "pw"}),
              partition=ORG_ID)
     assert r.status_code == 200
     rows = r.json()
-    assert isinstance(rows, list) and [row["key"] for row in rows] == ["Email.Smtp.Host", "Email.Smtp.Password"]
+    assert isinstance(rows, list) and [row["key"] for row in rows] == [
+        "Email.Smtp.Host", "Email.Smtp.Port", "Email.Smtp.FromEmail", "Email.Smtp.Password"]
     for row in rows:
         assert set(row) == {"id", "key", "value", "partitionGlobalId", "userId"}
         assert isinstance(row["id"], int) and row["partitionGlobalId"] == ORG_ID and row["userId"] is None
-    assert rows[0]["value"] == "smtp.example.local" and rows[1]["value"] == MASK
+    assert rows[0]["value"] == "smtp.example.local" and rows[3]["value"] == MASK
 
 
 def test_identity_delete_204_then_404_and_host_value_applies_again(emu23):
     h = _token(emu23)
-    assert _put(emu23.url + SETTING, h, {"Email.Smtp.Host": "host.smtp"}).status_code == 200
-    row = _put(emu23.url + SETTING, h, {"Email.Smtp.Host": "org.smtp"}, partition=ORG_ID).json()[0]
+    assert _put(emu23.url + SETTING, h, with_trio(**{"Email.Smtp.Host": "host.smtp"})).status_code == 200
+    row = _put(emu23.url + SETTING, h, with_trio(**{"Email.Smtp.Host": "org.smtp"}), partition=ORG_ID).json()[0]
     r = requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10)
     assert r.status_code == 204 and r.content == b""
     assert requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10).status_code == 404
     assert requests.delete(emu23.url + SETTING + "/999999", headers=h, timeout=10).status_code == 404
     assert emu23.control.identity_settings(ORG_ID)["effective"]["Email.Smtp.Host"] == "host.smtp"
     ro = _token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
-    other = _put(emu23.url + SETTING, h, {"Email.Smtp.Port": "2525"}).json()[0]
+    other = _put(emu23.url + SETTING, h, with_trio(**{"Email.Smtp.Port": "2525"})).json()[1]
     assert requests.delete(emu23.url + SETTING + "/%d" % other["id"], headers=ro, timeout=10).status_code == 403
 
 
@@ -125,7 +126,8 @@ def test_verify_partition_from_token_claim_or_url(test_ca, smtp_factory):
         with start_orchestrator("--smtp-timeout", "5", profile="2023.10", client_token_prt_id=prt) as emu:
             h = _token(emu)
             assert _put(emu.url + SETTING, h, dict(common, **{"Email.Smtp.Port": str(host_sink.port)})).ok
-            assert _put(emu.url + SETTING, h, {"Email.Smtp.Port": str(org_sink.port)}, partition=ORG_ID).ok
+            assert _put(emu.url + SETTING, h, dict(common, **{"Email.Smtp.Port": str(org_sink.port)}),
+                        partition=ORG_ID).ok
             # /identity: the token's prt_id (if any) decides; without it the host settings are used
             assert requests.post(emu.url + VERIFY, headers=h, timeout=20,
                                  json={"recipient": "a-%s@example.local" % prt}).status_code == 200
@@ -240,8 +242,8 @@ def test_rate_limit_per_organization(test_ca):
         codes = [requests.get(ident + "/api/Setting", params=params, headers=h, timeout=10).status_code
                  for _ in range(4)]
         assert codes == [200, 200, 200, 429]
-        codes = [_put(ident + "/api/Setting", h, {"Email.Smtp.Host": "h%d" % i}, partition=ORG_ID).status_code
-                 for i in range(3)]
+        codes = [_put(ident + "/api/Setting", h, with_trio(**{"Email.Smtp.Host": "h%d" % i}),
+                      partition=ORG_ID).status_code for i in range(3)]
         assert codes == [200, 200, 429]
         assert emu.control.identity_settings(ORG_ID)["stored"]["Email.Smtp.Host"] == "h1"  # 429 wrote nothing
         r = requests.get(ident + "/api/Setting", params=params, headers=h, timeout=10)
@@ -252,7 +254,7 @@ def test_rate_limit_per_organization(test_ca):
         assert requests.get(ident + "/api/Setting", params=params, headers=h, timeout=10).status_code == 200
         emu.control.reset()  # counters are reset too
         h = bearer(client_token(emu.url, prefix="/Default/identity_").json()["access_token"])
-        assert [_put(ident + "/api/Setting", h, {"Email.Smtp.Host": "x"}, partition=ORG_ID).status_code
+        assert [_put(ident + "/api/Setting", h, with_trio(), partition=ORG_ID).status_code
                 for _ in range(2)] == [200, 200]
 
 
@@ -276,10 +278,10 @@ def test_conflict_fault_via_control_api(emu23):
     h = _token(emu23)
     f = emu23.control.add_conflict(times=1)
     assert f["action"] == "conflict" and f["status"] == 409
-    r = _put(emu23.url + SETTING, h, {"Email.Smtp.Host": "x"})
+    r = _put(emu23.url + SETTING, h, with_trio())
     assert r.status_code == 409 and r.json()["title"] == "Conflict"
     assert emu23.control.identity_settings("")["stored"] == {}
-    assert _put(emu23.url + SETTING, h, {"Email.Smtp.Host": "x"}).status_code == 200
+    assert _put(emu23.url + SETTING, h, with_trio()).status_code == 200
     assert [e["status"] for e in emu23.control.requests() if e["endpoint"] == "identity.settings.put"] == [409, 200]
 
 
@@ -288,8 +290,8 @@ def test_conflict_fault_via_flag_survives_reset(test_ca):
     with start_orchestrator(profile="2023.10", faults=[fault]) as emu:
         for _ in range(2):
             h = _token(emu)
-            assert _put(emu.url + SETTING, h, {"Email.Smtp.Host": "x"}).status_code == 409
-            assert _put(emu.url + SETTING, h, {"Email.Smtp.Host": "x"}).status_code == 200
+            assert _put(emu.url + SETTING, h, with_trio()).status_code == 409
+            assert _put(emu.url + SETTING, h, with_trio()).status_code == 200
             emu.control.reset()
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 import requests
 
-from orch_emu_helpers import ORG_ID, bearer, client_token, login
+from orch_emu_helpers import ORG_ID, bearer, client_token, login, with_trio
 from tests.support.orchestrator_emulator import REPO_ROOT, jwt_claims, start_orchestrator
 
 SETTING = "/api/Setting"
@@ -104,7 +104,7 @@ def test_cloud_layout_end_to_end(emu_cloud):
     tok = r.json()["access_token"]
     assert jwt_claims(tok)["prt_id"] == ORG_ID  # auto = yes on cloud
     h = bearer(tok)
-    r = _put(ident, h, {"Email.Smtp.Host": "cloud.smtp", "Email.Smtp.Port": "587"})
+    r = _put(ident, h, with_trio({"Email.Smtp.Host": "cloud.smtp", "Email.Smtp.Port": "587"}))
     assert r.status_code == 200
     assert [i["value"] for i in _get(ident, h, ["Email.Smtp.Host"]).json()] == ["cloud.smtp"]
     # Orchestrator per tenant under /{org}/{tenant}/orchestrator_
@@ -204,10 +204,10 @@ def test_automation_suite_both_identity_bases_work(emu_as, base):
     assert r.status_code == 200
     h = bearer(r.json()["access_token"])
     assert jwt_claims(r.json()["access_token"])["prt_id"] == ORG_ID
-    assert _put(emu_as.url + base, h, {"Email.Smtp.Host": "as.smtp"}).status_code == 200
+    assert _put(emu_as.url + base, h, with_trio(**{"Email.Smtp.Host": "as.smtp"})).status_code == 200
     assert _get(emu_as.url + base, h, ["Email.Smtp.Host"]).json()[0]["value"] == "as.smtp"
     # the host level exists on Automation Suite
-    assert _put(emu_as.url + base, h, {"Email.Smtp.Port": "2525"}, partition="").status_code == 200
+    assert _put(emu_as.url + base, h, with_trio(**{"Email.Smtp.Port": "2525"}), partition="").status_code == 200
 
 
 def test_automation_suite_tenant_orchestrator_with_ropc(emu_as):

@@ -126,20 +126,56 @@ def test_non_ascii_display_name_is_rfc2047(emu, smtp_factory):
     assert parsed(sink)["From"].addresses[0].display_name == "Orchestrateur Élan"
 
 
-def test_omitted_fields_and_mask_fall_back_to_stored(emu, smtp_factory):
-    sink = smtp_factory(users={"stored-user": "stored-pw"})
-    h = login(emu.url)
+def _store_login(emu, h, port):
     assert requests.post(emu.url + BULK, headers=h, timeout=10, json={"settings": [
-        {"Name": "Abp.Net.Mail.Smtp.Port", "Value": str(sink.port)},
+        {"Name": "Abp.Net.Mail.Smtp.Host", "Value": "127.0.0.1"},
+        {"Name": "Abp.Net.Mail.Smtp.Port", "Value": str(port)},
         {"Name": "Abp.Net.Mail.Smtp.UseDefaultCredentials", "Value": "false"},
         {"Name": "Abp.Net.Mail.Smtp.UserName", "Value": "stored-user"},
         {"Name": "Abp.Net.Mail.Smtp.Password", "Value": "stored-pw"},
         {"Name": "Abp.Net.Mail.DefaultFromAddress", "Value": "stored@example.local"}]}).status_code == 200
+
+
+def test_omitted_fields_fall_back_to_stored_but_never_the_password(emu, smtp_factory):
+    sink = smtp_factory(users={"stored-user": "stored-pw"})
+    h = login(emu.url)
+    _store_login(emu, h, sink.port)
+    for password in (MASK, None, ""):  # the mask, an omitted and an empty password all mean "no password"
+        model = {"Host": "127.0.0.1"}
+        if password is not None:
+            model["Password"] = password
+        r = requests.post(emu.url + VERIFY, headers=h, timeout=20,
+                          json={"sendTo": "ops@example.local", "smtpSettingModel": model})
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["validationErrors"][0]["members"] == ["smtpSettingModel.Password"]
+    assert sink.auth_attempts == [] and sink.messages == []
     r = requests.post(emu.url + VERIFY, headers=h, timeout=20, json={
-        "sendTo": "ops@example.local", "smtpSettingModel": {"Host": "127.0.0.1", "Password": MASK}})
+        "sendTo": "ops@example.local", "smtpSettingModel": {"Host": "127.0.0.1", "Password": "stored-pw"}})
     assert r.status_code == 200, r.text
     assert sink.auth_attempts == [("LOGIN", "stored-user")]
     assert sink.messages[0]["mail_from"] == "stored@example.local"
+
+
+def test_send_to_only_tests_the_saved_settings(emu, smtp_factory):
+    sink = smtp_factory(users={"stored-user": "stored-pw"})
+    h = login(emu.url)
+    _store_login(emu, h, sink.port)
+    for body in ({"sendTo": "a@example.local"}, {"sendTo": "b@example.local", "smtpSettingModel": None}):
+        r = requests.post(emu.url + VERIFY, headers=h, timeout=20, json=body)
+        assert r.status_code == 200, r.text
+    assert sink.auth_attempts == [("LOGIN", "stored-user")] * 2
+    assert [m["rcpt_tos"] for m in sink.messages] == [["a@example.local"], ["b@example.local"]]
+    assert emu.control.settings("Default")["stored"]["Abp.Net.Mail.Smtp.Password"] == "stored-pw"
+
+
+def test_custom_test_without_login_needs_no_password(emu, smtp_factory):
+    sink = smtp_factory()
+    h = login(emu.url)
+    _store_login(emu, h, sink.port)  # a stored login must not leak into a custom test without one
+    for model in ({"UseDefaultCredentials": True}, {"UseDefaultCredentials": False, "UserName": ""}):
+        r = verify(emu, h, Port=sink.port, **model)
+        assert r.status_code == 200, r.text
+    assert len(sink.messages) == 2 and not any(m["auth"] for m in sink.messages)
 
 
 def test_verify_requires_edit_and_host(emu, smtp_factory):
@@ -148,3 +184,9 @@ def test_verify_requires_edit_and_host(emu, smtp_factory):
     r = requests.post(emu.url + VERIFY, headers=login(emu.url), timeout=10,
                       json={"sendTo": "a@example.local", "smtpSettingModel": {"Port": 25}})
     assert r.status_code == 400 and r.json()["error"]["validationErrors"]
+    r = requests.post(emu.url + VERIFY, headers=login(emu.url), timeout=10,
+                      json={"sendTo": "a@example.local", "smtpSettingModel": "smtp.example.local"})
+    assert r.status_code == 400 and r.json()["error"]["validationErrors"][0]["members"] == ["smtpSettingModel"]
+    r = requests.post(emu.url + VERIFY, headers=login(emu.url), timeout=10,
+                      json={"smtpSettingModel": {"Host": "127.0.0.1"}})
+    assert r.status_code == 400 and r.json()["error"]["validationErrors"][0]["members"] == ["sendTo"]

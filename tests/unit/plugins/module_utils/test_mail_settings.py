@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import mail_settings as ms
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import _validation as validation
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_settings import (
     API_MASK, ValidationError, decode, decode_settings, display, encode, encode_writes, plan, validate_input,
     validate_merged)
@@ -263,8 +264,62 @@ def test_identity_always_writes_host_port_from_together():
 
 def test_identity_write_without_stored_host_fails():
     current, pw_set = decode_settings({}, "identity")
+    changed, writes = plan(current, {"from_display_name": "X"}, pw_set, "identity")  # plan never raises
     with pytest.raises(ValidationError, match=r"^host: "):
-        plan(current, {"from_display_name": "X"}, pw_set, "identity")
+        validation.check_write("identity", writes, ms.merge(current, {"from_display_name": "X"}))
+
+
+# --- the one validator: structured errors, one wording per rule, option names rendered in one place
+ROLE_NAMES = {"from_address": "smtp_mail_from_address", "username": "smtp_mail_username",
+              "allow_from_mismatch": "smtp_mail_allow_from_mismatch", "client_id": "smtp_mail_orchestrator_client_id",
+              "client_secret": "smtp_mail_orchestrator_client_secret", "tenant": "smtp_mail_orchestrator_tenant"}
+
+
+def test_errors_render_every_option_name_through_one_function():
+    with pytest.raises(ValidationError) as err:
+        validate_input(dict(GOOD, from_address="other@example.com"))
+    exc = err.value
+    assert exc.option == "from_address" and exc.hint_options == ("username", "allow_from_mismatch")
+    assert str(exc).startswith("from_address: must equal username ") and "set allow_from_mismatch: true" in str(exc)
+    role = exc.render(ROLE_NAMES)
+    assert role.startswith("smtp_mail_from_address: must equal smtp_mail_username ")
+    assert "set smtp_mail_allow_from_mismatch: true" in role and " allow_from_mismatch" not in role
+
+
+def test_user_values_with_braces_are_never_formatted():
+    with pytest.raises(ValidationError) as err:
+        validate_input({"host": "{0}{x}.example.com"})
+    assert "{0}{x}" in str(err.value) and "{0}{x}" in err.value.render(ROLE_NAMES)
+
+
+@pytest.mark.parametrize("params,missing,given", [
+    ({"client_id": "app"}, "client_secret", "client_id"),
+    ({"client_secret": "s"}, "client_id", "client_secret"),
+    ({"orchestrator_username": "admin", "orchestrator_password": ""}, "orchestrator_password", "orchestrator_username"),
+    ({"orchestrator_password": "pw"}, "orchestrator_username", "orchestrator_password"),
+])
+def test_required_together_has_one_wording_naming_the_missing_option(params, missing, given):
+    rules = {"required_together": [["client_id", "client_secret"], ["orchestrator_username", "orchestrator_password"]]}
+    with pytest.raises(ValidationError) as err:
+        validation.check_rules(rules, params)
+    assert str(err.value) == "%s: must be set together with %s" % (missing, given)
+    assert err.value.render(ROLE_NAMES).startswith(ROLE_NAMES.get(missing, missing) + ": ")
+
+
+def test_one_line_callers_keep_working():
+    exc = ValidationError("tenant: must not be empty")
+    assert exc.option == "tenant" and str(exc) == "tenant: must not be empty"
+    assert exc.render(ROLE_NAMES) == "smtp_mail_orchestrator_tenant: must not be empty"
+
+
+@pytest.mark.parametrize("scope,tenant,option", [("host", "Default", "scope"), ("tenant", "Host", "tenant"),
+                                                 ("tenant", "host", "tenant"), ("tenant", " HOST ", "tenant")])
+def test_classic_reset_of_the_host_is_refused_however_it_is_named(scope, tenant, option):
+    with pytest.raises(ValidationError) as err:
+        validation.check_absent("classic", scope, tenant)
+    assert str(err.value).startswith(option + ": state=absent on the classic API resets a tenant")
+    validation.check_absent("identity", scope, tenant)  # Identity host rows are a partition of their own
+    validation.check_absent("classic", "tenant", "Default")
 
 
 def test_identity_ignores_enable_alerts_field():

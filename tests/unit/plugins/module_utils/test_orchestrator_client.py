@@ -4,9 +4,14 @@ import time
 
 import pytest
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import orchestrator_client as oc
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import _transport as oc
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import validate_connection
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import (
+    OrchestratorError, format_error_body)
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._transport import parse_retry_after
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import ValidationError
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.orchestrator_client import (
-    OrchestratorClient, OrchestratorError, format_error_body, parse_retry_after, validate_connection_params)
+    OrchestratorClient)
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.settings_api import (
     ClassicSettingsAPI, IdentitySettingsAPI)
 
@@ -102,8 +107,8 @@ def test_retry_after_parsing():
     ({"scopes": ["OR.Settings PM.Setting"]}, "scopes"),
 ])
 def test_connection_validation(over, option):
-    with pytest.raises(OrchestratorError) as err:
-        validate_connection_params(params("https://orch.example.com", **over))
+    with pytest.raises(ValidationError) as err:
+        validate_connection(params("https://orch.example.com", **over))
     assert str(err.value).startswith(option + ":")
 
 
@@ -275,6 +280,7 @@ OTHER_ORG = "0a0a0a0a-0000-4000-8000-000000000002"
 UPDATE_BULK = "/odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk"
 VERIFY = "/odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting"
 LOGIN = "/api/Account/Authenticate"
+DELETE_BULK = "/odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk"
 
 
 @pytest.fixture
@@ -601,8 +607,8 @@ def test_tenant_outside_latin1_fails_in_one_line_without_request(fake):
     with pytest.raises(OrchestratorError) as err:
         c.request("GET", "/odata/Settings")
     assert one_line_error(err).startswith("tenant:") and fake.log == []
-    with pytest.raises(OrchestratorError) as err:
-        validate_connection_params(params(fake.url, tenant="\u6771\u4eac"))
+    with pytest.raises(ValidationError) as err:
+        validate_connection(params(fake.url, tenant="\u6771\u4eac"))
     assert one_line_error(err).startswith("tenant:")
 
 
@@ -639,8 +645,8 @@ def test_token_with_crlf_fails_in_one_line_and_writes_nothing(fake):
 
 
 def test_given_token_with_crlf_is_rejected_before_any_request():
-    with pytest.raises(OrchestratorError) as err:
-        validate_connection_params(params("https://orch.example.com", token="abc\r\ndef"))
+    with pytest.raises(ValidationError) as err:
+        validate_connection(params("https://orch.example.com", token="abc\r\ndef"))
     msg = one_line_error(err)
     assert msg.startswith("token:") and "abc" not in msg
 
@@ -658,22 +664,26 @@ def test_trickling_server_is_cut_at_the_deadline(fake, phase):
 
 
 # --- non-idempotent calls
-def test_post_not_retried_after_500(fake):
+def test_update_bulk_of_the_same_values_is_repeated_after_500(fake):
     fake.fault(UPDATE_BULK, ("status", 500))
     c, sleeps, dummy = client(fake.url)
-    with pytest.raises(OrchestratorError) as err:
-        ClassicSettingsAPI(c).write([("Abp.Net.Mail.Smtp.Host", "smtp.example.test")])
-    msg = one_line_error(err)
-    assert "HTTP 500" in msg and "not retried" in msg and sleeps == []
-    assert len(fake.calls("POST", UPDATE_BULK)) == 1
+    ClassicSettingsAPI(c).write([("Abp.Net.Mail.Smtp.Host", "smtp.example.test")])
+    assert len(fake.calls("POST", UPDATE_BULK)) == 2 and len(sleeps) == 1
+    assert fake.classic["Abp.Net.Mail.Smtp.Host"] == "smtp.example.test"
 
 
-def test_post_not_retried_after_reset_mid_response(fake):
+def test_update_bulk_repeated_after_reset_mid_response(fake):
     fake.fault(UPDATE_BULK, ("reset_after_write",))
     c, sleeps, dummy = client(fake.url)
-    with pytest.raises(OrchestratorError) as err:
-        ClassicSettingsAPI(c).write([("Abp.Net.Mail.Smtp.Host", "smtp.example.test")])
-    assert "not retried" in one_line_error(err) and len(fake.calls("POST", UPDATE_BULK)) == 1
+    ClassicSettingsAPI(c).write([("Abp.Net.Mail.Smtp.Host", "smtp.example.test")])
+    assert len(fake.calls("POST", UPDATE_BULK)) == 2 and fake.classic["Abp.Net.Mail.Smtp.Host"] == "smtp.example.test"
+
+
+def test_delete_bulk_of_the_same_rows_is_repeated_after_a_timeout(fake):
+    fake.fault(DELETE_BULK, ("sleep", 1.5))
+    c, sleeps, dummy = client(fake.url, timeout=1, retry_delay=0.1)
+    assert ClassicSettingsAPI(c).delete(["Abp.Net.Mail.Smtp.Host"]) == ["Abp.Net.Mail.Smtp.Host"]
+    assert len(fake.calls("POST", DELETE_BULK)) == 2
 
 
 def test_test_mail_not_retried_after_timeout(fake):
@@ -684,15 +694,51 @@ def test_test_mail_not_retried_after_timeout(fake):
     assert "timed out" in one_line_error(err) and len(fake.calls("POST", VERIFY)) == 1 and sleeps == []
 
 
-def test_login_not_retried_after_504(fake):
-    fake.fault(LOGIN, ("status", 504))
+@pytest.mark.parametrize("fault", [("status", 504), ("status", 500), ("reset",), ("truncate",)])
+def test_login_is_repeated_it_is_safe(fake, fault):
+    # defect 10: a connection reset on the first request (the login) failed the run
+    fake.fault(LOGIN, fault)
+    c, sleeps, dummy = client(fake.url)
+    assert c.request("GET", "/odata/Settings").status == 200
+    assert len(fake.calls("POST", LOGIN)) == 2 and len(sleeps) == 1
+
+
+def test_oauth_token_request_is_repeated_after_a_reset(idfake):
+    idfake.fault("/identity/connect/token", ("reset",))
+    c, sleeps, dummy = oauth(idfake.url)
+    assert c.ensure_token() and len(idfake.calls("POST", "/identity/connect/token")) == 2
+
+
+@pytest.mark.parametrize("fault", [("status", 502), ("status", 500), ("status", 504), ("status", 503),
+                                   ("reset_after_write",)])
+def test_test_mail_not_repeated_after_an_answer_that_may_follow_delivery(fake, fault):
+    # defect 8: a 502 on the test-mail POST repeated it (two mails delivered)
+    fake.fault(VERIFY, fault)
     c, sleeps, dummy = client(fake.url)
     with pytest.raises(OrchestratorError) as err:
-        c.request("GET", "/odata/Settings")
-    assert one_line_error(err).startswith("login failed:") and len(fake.calls("POST", LOGIN)) == 1
+        ClassicSettingsAPI(c).verify("ops@example.test", {"Host": "smtp.example.test"})
+    assert "not retried" in one_line_error(err)
+    assert len(fake.calls("POST", VERIFY)) == 1 and sleeps == []
 
 
-@pytest.mark.parametrize("status", [429, 502, 503])
+@pytest.mark.parametrize("fault", [("status", 429), ("status", 503, {"Retry-After": "1"})])
+def test_test_mail_repeated_when_the_server_did_not_act(fake, fault):
+    fake.fault(VERIFY, fault)
+    c, sleeps, dummy = client(fake.url)
+    ClassicSettingsAPI(c).verify("ops@example.test", {"Host": "smtp.example.test"})
+    assert len(fake.calls("POST", VERIFY)) == 2
+
+
+def test_identity_test_mail_not_repeated_after_502(idfake):
+    idfake.fault("/identity/api/Setting/VerifySmtpSettings", ("status", 502))
+    c, sleeps, dummy = oauth(idfake.url)
+    with pytest.raises(OrchestratorError) as err:
+        IdentitySettingsAPI(c, ORG).verify("ops@example.test", {"Host": "smtp.example.test"})
+    assert "not retried" in one_line_error(err)
+    assert len(idfake.calls("POST", "/identity/api/Setting/VerifySmtpSettings")) == 1
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 500, 504])
 def test_post_retried_when_the_server_did_not_act(fake, status):
     fake.fault(UPDATE_BULK, ("status", status))
     c, sleeps, dummy = client(fake.url)
@@ -713,6 +759,14 @@ def test_explicit_idempotent_post_is_retried(fake):
     c, sleeps, dummy = client(fake.url)
     c.request("POST", UPDATE_BULK, body={"settings": []}, expect_json=False, idempotent=True)
     assert len(fake.calls("POST", UPDATE_BULK)) == 2
+
+
+def test_a_post_is_by_default_not_repeated_after_500(fake):
+    fake.fault(UPDATE_BULK, ("status", 500))
+    c, sleeps, dummy = client(fake.url)
+    with pytest.raises(OrchestratorError) as err:
+        c.request("POST", UPDATE_BULK, body={"settings": []}, expect_json=False)
+    assert "not retried" in one_line_error(err) and len(fake.calls("POST", UPDATE_BULK)) == 1
 
 
 # --- login failures are named as such

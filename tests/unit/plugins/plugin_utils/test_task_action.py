@@ -16,7 +16,7 @@ SMTP_PW = "Smtp-Secret-42"
 CONN = {"orchestrator_username": "admin", "orchestrator_password": "admin-pw", "retry_delay": 0.0, "api": "classic"}
 RELAY = {"use_default_credentials": False, "enable_ssl": False, "host": "smtp.example.com", "port": 587,
          "username": "robots@example.com", "password": SMTP_PW, "from_address": "robots@example.com"}
-MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "modules")
+MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules")
 
 
 @pytest.fixture

@@ -5,10 +5,6 @@ import sys
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
 from tests.support.orchestrator_emulator import start_orchestrator  # noqa: E402
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import settings_task  # noqa: E402
@@ -95,3 +91,41 @@ def test_automation_suite_host_admin_writes_the_host_level_settings():
         assert not apply(dict(conn, **RELAY))["changed"]
     finally:
         emu.stop()
+
+
+# --- check mode predicts the real run of state=absent (issue 20 item 5)
+def test_classic_reset_without_delete_bulk_is_refused_the_same_in_check_mode():
+    emu = start_orchestrator(profile="2020.10")  # Web API 11: no DeleteBulk
+    try:
+        conn = dict(ROPC, orchestrator_url=emu.url, api="classic")
+        apply(dict(conn, **RELAY))
+        emu.control.clear_requests()
+        check = run_task(settings_task, dict(conn, state="absent"), {}, True, True, "test")
+        real = run_task(settings_task, dict(conn, state="absent"), {}, False, True, "test")
+        assert real["failed"] and "no DeleteBulk endpoint" in real["msg"] and real["changed"] is False
+        assert check["failed"] and check["msg"] == real["msg"] and check["changed"] is False
+        assert emu.control.settings("Default")["stored"]["Abp.Net.Mail.Smtp.Host"] == "smtp.example.com"
+    finally:
+        emu.stop()
+
+
+def test_classic_check_mode_reset_with_delete_bulk_writes_nothing(standalone):
+    standalone.control.reset()
+    conn = dict(ROPC, orchestrator_url=standalone.url, api="classic")
+    apply(dict(conn, **RELAY))
+    standalone.control.clear_requests()
+    check = apply(dict(conn, state="absent"), check=True)
+    assert check["changed"] and standalone.control.writes() == 0
+    real = apply(dict(conn, state="absent"))
+    assert real["deleted_fields"] == check["deleted_fields"]
+
+
+def test_identity_check_mode_lists_the_fields_the_real_reset_deletes(standalone):
+    standalone.control.reset()
+    conn = dict(APP, orchestrator_url=standalone.url, api="identity", scope="organization",
+                organization_id="6e6f7267-0000-4000-8000-000000000001")
+    apply(dict(conn, domain="", from_display_name="", connection_timeout=60000, **RELAY))
+    check = apply(dict(conn, state="absent"), check=True)
+    real = apply(dict(conn, state="absent"))
+    assert "domain" in real["deleted_fields"] and check["deleted_fields"] == real["deleted_fields"]
+    assert real["written_fields"] == [] and [e["action"] for e in real["journal"]] == ["delete"] * len(real["journal"])
