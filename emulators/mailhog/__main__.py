@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+import threading
 from typing import List, Optional
 
 from . import config as config_mod
@@ -39,6 +41,15 @@ async def _run(cfg: config_mod.Config) -> int:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # pragma: no cover
             pass
+    if cfg.exit_with_stdin:
+        # A daemon thread blocks on stdin; at EOF (the parent is gone) it stops the loop.
+        # (os.read, not sys.stdin: a daemon thread inside a buffered read aborts the interpreter at exit)
+        def watch_stdin() -> None:
+            while os.read(0, 4096):
+                pass
+            loop.call_soon_threadsafe(stop.set)
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
     for warning in cfg.warnings:
         print(f"mailhog-catcher: warning: {warning}", file=sys.stderr, flush=True)
     print(f"mailhog-catcher ready smtp={_fmt(smtp_host, smtp_port)} api=http://{_fmt(api_host, api_port)}",

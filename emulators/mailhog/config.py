@@ -62,6 +62,7 @@ class Config:
     require_starttls: bool = False
     auth_user: Optional[str] = None
     auth_password: Optional[str] = None
+    exit_with_stdin: bool = False
     warnings: List[str] = field(default_factory=list)
 
     @property
@@ -104,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="EXTENSION: 530 before STARTTLS (env MHX_REQUIRE_STARTTLS)")
     p.add_argument("--x-auth", dest="x_auth", metavar="USER:PASS",
                    help="EXTENSION: require and check SMTP AUTH (env MHX_AUTH)")
+    p.add_argument("--x-exit-with-stdin", dest="x_exit_with_stdin", action="store_true",
+                   help="EXTENSION: stop when standard input closes, so a test harness that dies takes the catcher "
+                        "with it")
     return p
 
 
@@ -149,4 +153,5 @@ def load(argv: Optional[List[str]] = None, environ: Optional[Dict[str, str]] = N
         if not sep or not user:
             raise ConfigError("--x-auth wants USER:PASS")
         cfg.auth_user, cfg.auth_password = user, password
+    cfg.exit_with_stdin = args.x_exit_with_stdin
     return cfg

@@ -54,6 +54,8 @@ def parse_args(argv=None):
                         "(env ORCH_EMU_SMTP_CA_FILE); the system trust store is always used")
     p.add_argument("--smtp-timeout", type=float, default=30.0,
                    help="max SMTP connect/IO timeout in seconds for test mails (default 30)")
+    p.add_argument("--exit-with-stdin", action="store_true",
+                   help="stop when standard input closes, so a test harness that dies takes the emulator with it")
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the RNG behind rate-based faults")
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -104,6 +106,15 @@ def main(argv=None):
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    if args.exit_with_stdin:
+        # A daemon thread blocks on stdin; at EOF (the parent is gone) it stops the server.
+        # (os.read, not sys.stdin: a daemon thread inside a buffered read aborts the interpreter at exit)
+        def watch_stdin():
+            while os.read(0, 4096):
+                pass
+            stop(None, None)
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     sys.stdout.write("orchestrator-emulator ready %s\n" % url)

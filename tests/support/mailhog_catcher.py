@@ -96,8 +96,9 @@ def start_mailhog(*extra_args: str, env: Optional[Dict[str, str]] = None) -> Cat
     full_env["PYTHONUNBUFFERED"] = "1"
     full_env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "emulators.mailhog",
-           "-smtp-bind-addr", "127.0.0.1:0", "-api-bind-addr", "127.0.0.1:0", *extra_args]
-    proc = subprocess.Popen(cmd, cwd=str(REPO_ROOT), env=full_env, text=True,
+           "-smtp-bind-addr", "127.0.0.1:0", "-api-bind-addr", "127.0.0.1:0", "--x-exit-with-stdin", *extra_args]
+    # stdin is a pipe only this process holds: when it ends, however it ends, the catcher stops too
+    proc = subprocess.Popen(cmd, cwd=str(REPO_ROOT), env=full_env, text=True, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines: "queue.Queue[Optional[str]]" = queue.Queue()
     stderr_lines: List[str] = []

@@ -172,7 +172,7 @@ def start_orchestrator(*extra_args, profile="2020.10", env=None, seed=None, ssl_
     (--rate-limit on --rate-limit-*). faults: list of fault dicts (--fault, re-installed after every reset).
     """
     cmd = [sys.executable, "-m", "emulators.orchestrator", "--port", "0", "--bind", "127.0.0.1",
-           "--profile", profile]
+           "--profile", profile, "--exit-with-stdin"]
     if seed:
         cmd += ["--seed", str(seed)]
     if client_token_prt_id is not None:
@@ -191,8 +191,9 @@ def start_orchestrator(*extra_args, profile="2020.10", env=None, seed=None, ssl_
     full_env["PYTHONUNBUFFERED"] = "1"
     if env:
         full_env.update(env)
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    # stdin is a pipe only this process holds: when it ends, however it ends, the emulator stops too
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=full_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()
 
     def pump():
