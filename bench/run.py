@@ -13,10 +13,12 @@ and counted from every emulator's request log (cleared before each phase):
   baseline      (d) bench/baseline_uri.yml: login, GET, UpdateBulk on every run
   floor         (e) bench/floor.yml: one ansible.builtin.ping per host (one module process per host)
   floor_debug   (f) bench/floor_debug.yml: one ansible.builtin.debug per host (no module process: the true floor)
+  noop_noargspec (g) bench/role_action.yml: the role's one task without the role (no argument-spec validation)
+  module_task   (h) bench/module_task.yml: orchestrator_mail_settings as one play task, literal arguments
 
 Prints a table, ``ratio`` lines per N (noop/debug-floor, noop/ping-floor, baseline/noop, requests per instance)
 and ``target`` lines at N=50. Runs with the Python (and so the ansible-core) that runs it:
-Usage: .venv/bin/python bench/run.py [--sizes 1,10,50] [--forks 20] [--repeat 1]
+Usage: .venv/bin/python bench/run.py [--sizes 50,200] [--forks 20] [--repeat 1]
        make bench CORE=2.16      (the matrix venv build/matrix/2.16)
 """
 
@@ -49,17 +51,25 @@ PHASES = [
     ("baseline", "(d) baseline uri", "baseline", [], {"writes_per_instance": 1}),
     ("floor", "(e) floor ping", "floor", [], {"requests_per_instance": 0}),
     ("floor_debug", "(f) floor debug", "floor_debug", [], {"requests_per_instance": 0}),
+    ("noop_noargspec", "(g) no-op, role task without argspec validation", "role_action", [],
+     {"writes_per_instance": 0, "changed_hosts": 0}),
+    ("module_task", "(h) no-op, settings module as one play task", "module_task", [],
+     {"writes_per_instance": 0, "changed_hosts": 0}),
 ]
 
-RATIO_PHASES = ("noop", "baseline", "floor", "floor_debug")
-TARGETS_AT = 50
+RATIO_PHASES = ("noop", "baseline", "floor", "floor_debug", "noop_noargspec", "module_task")
+TARGETS_AT = (50, 200)
+#: (phase, its limit as a multiple of the debug floor) - wall time and CPU seconds, at every N of TARGETS_AT
+FLOOR_TARGETS = (("noop", 2.5, "role no-op (with its argument-spec validation)"),
+                 ("noop_noargspec", 2.0, "role no-op without argument-spec validation"),
+                 ("module_task", 1.5, "settings module as one play task"))
 RECAP_RE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                       r"(?:\s+skipped=(\d+))?(?:\s+rescued=(\d+))?(?:\s+ignored=(\d+))?", re.M)
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", default="1,10,50", help="comma-separated instance counts (default 1,10,50)")
+    p.add_argument("--sizes", default="50,200", help="comma-separated instance counts (default 50,200)")
     p.add_argument("--forks", type=int, default=20, help="ansible-playbook --forks (default 20)")
     p.add_argument("--repeat", type=int, default=1,
                    help="full rounds over all phases, each from the seed; the best round is reported (default 1)")
@@ -290,6 +300,10 @@ def print_ratios_and_targets(all_results, total_elapsed):
             print(f"ratio N={n} noop/ping-floor = {ratio_text(noop, ping)}")
         if noop and base:
             print(f"ratio N={n} uri-baseline/noop = {ratio_text(base, noop)}")
+        for phase in ("noop_noargspec", "module_task"):
+            x = wall(res, phase)
+            if x and debug:
+                print(f"ratio N={n} {phase}/debug-floor = {ratio_text(x, debug)}")
         r = valid(res, "noop")
         if r:
             q = r["requests"]
@@ -305,6 +319,10 @@ def print_ratios_and_targets(all_results, total_elapsed):
             parts.append(f"noop/ping-floor = {noop / ping:.2f}")
         if noop and base:
             parts.append(f"uri-baseline/noop = {base / noop:.2f}")
+        for phase in ("noop_noargspec", "module_task"):
+            x = wall(all_results[n], phase, "cpu")
+            if x and debug:
+                parts.append(f"{phase}/debug-floor = {x / debug:.2f}")
         if parts:
             print(f"cpu-ratio N={n} " + ", ".join(parts) + "  (cpu s: " + ", ".join(
                 f"{k} {v:.1f}" for k, v in (("noop", noop), ("debug", debug), ("ping", ping), ("baseline", base))
@@ -329,26 +347,35 @@ def print_ratios_and_targets(all_results, total_elapsed):
         missed += not ok
         print(f"target {name}: {'met' if ok else 'MISSED'} ({detail})")
 
-    n = TARGETS_AT if TARGETS_AT in all_results else max(sizes)
-    label = f"N={n}" + ("" if n == TARGETS_AT else f" (targets are defined at N={TARGETS_AT})")
-    res = all_results[n]
-    noop, ping, debug, base = (wall(res, p) for p in ("noop", "floor", "floor_debug", "baseline"))
-    for name, a, b, limit, le in (("noop<=2.0x debug floor", noop, debug, 2.0, True),
-                                  ("noop<=0.6x ping floor", noop, ping, 0.6, True),
-                                  ("uri-baseline>=5x noop", base, noop, 5.0, False)):
-        if a and b:
-            x = a / b
-            target(f"{name} {label}", x <= limit if le else x >= limit, f"{x:.2f}x")
-        else:
-            target(f"{name} {label}", None, "a phase it needs was not run or failed")
-    for phase, limit, what in (("noop", 2, "no-op"), ("apply", 3, "change")):
-        r = valid(res, phase)
-        if r:
-            m = r["requests"]["max_per_instance"]
-            target(f"requests<= {limit}/instance on a {what} {label}", m <= limit, f"max {m}, mean "
-                   f"{r['requests']['per_instance']:.2f}, endpoints {fmt_endpoints(r['requests']['endpoints'])}")
-        else:
-            target(f"requests<= {limit}/instance on a {what} {label}", None, f"{phase} not run or failed")
+    for n in [x for x in sizes if x in TARGETS_AT] or [max(sizes)]:
+        label = f"N={n}" + ("" if n in TARGETS_AT else f" (targets are defined at N={TARGETS_AT})")
+        res = all_results[n]
+        debug = wall(res, "floor_debug")
+        debug_cpu = wall(res, "floor_debug", "cpu")
+        for phase, limit, what in FLOOR_TARGETS:
+            a, c = wall(res, phase), wall(res, phase, "cpu")
+            if a and debug:
+                target(f"{what} <= {limit}x debug floor {label}", a / debug <= limit,
+                       f"wall {a / debug:.2f}x ({a:.2f}s / {debug:.2f}s); cpu {c / debug_cpu:.2f}x "
+                       f"({c:.1f}s / {debug_cpu:.1f}s)")
+            else:
+                target(f"{what} <= {limit}x debug floor {label}", None, "a phase it needs was not run or failed")
+        noop, ping, base = (wall(res, p) for p in ("noop", "floor", "baseline"))
+        for name, a, b, limit, le in (("noop<=0.6x ping floor", noop, ping, 0.6, True),
+                                      ("uri-baseline>=5x noop", base, noop, 5.0, False)):
+            if a and b:
+                x = a / b
+                target(f"{name} {label}", x <= limit if le else x >= limit, f"{x:.2f}x")
+            else:
+                target(f"{name} {label}", None, "a phase it needs was not run or failed")
+        for phase, limit, what in (("noop", 2, "no-op"), ("apply", 3, "change")):
+            r = valid(res, phase)
+            if r:
+                m = r["requests"]["max_per_instance"]
+                target(f"requests<= {limit}/instance on a {what} {label}", m <= limit, f"max {m}, mean "
+                       f"{r['requests']['per_instance']:.2f}, endpoints {fmt_endpoints(r['requests']['endpoints'])}")
+            else:
+                target(f"requests<= {limit}/instance on a {what} {label}", None, f"{phase} not run or failed")
     target("whole bench < 600s", total_elapsed < 600, f"{total_elapsed:.0f}s on {os.cpu_count()} CPU(s)")
     return missed
 
@@ -368,7 +395,8 @@ def main(argv=None):
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     playbooks = {"role": (REPO / args.playbook).resolve(), "baseline": HERE / "baseline_uri.yml",
-                 "floor": HERE / "floor.yml", "floor_debug": HERE / "floor_debug.yml"}
+                 "floor": HERE / "floor.yml", "floor_debug": HERE / "floor_debug.yml",
+                 "role_action": HERE / "role_action.yml", "module_task": HERE / "module_task.yml"}
     print(f"# bench: sizes={args.sizes} forks={args.forks} rounds={args.repeat} "
           f"(ratio phases {max(args.repeat, args.ratio_repeat)}) phases={','.join(args.phases)} "
           f"emulator profile {args.profile}, smtp_mail_api={args.api or '(role default)'}; "

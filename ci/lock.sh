@@ -58,6 +58,9 @@ while read -r name py inputs; do
   if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
   echo "lock: $name (Python >= $py: $inputs)"
   tmp=$(mktemp)
+  # uv keeps the versions of an existing output file where they still fit: a change to one input moves no
+  # unrelated pin (delete the lock to take the newest of everything)
+  if [ -f "$LOCKS/$name.txt" ]; then cp "$LOCKS/$name.txt" "$tmp"; fi
   # shellcheck disable=SC2086
   UV_NO_CONFIG=1 "$UV" pip compile --quiet --universal --python-version "$py" --generate-hashes \
     --no-header $inputs -o "$tmp"

@@ -2,7 +2,8 @@
 # The ansible-core matrix: for each line in requirements/lines.txt (or the lines given as arguments), a venv
 # build/matrix/<line>/ with that core and the smoke suite's pins (requirements/locks/core-<line>.txt, cached by a
 # hash of its pins, see ci/venv.sh), then the smoke suite with that venv's pytest and ansible-playbook:
-#   tests/unit  +  tests/smoke (site.yml against both emulated APIs and the mail catcher)
+#   tests/unit  +  tests/smoke (site.yml against both emulated APIs and the mail catcher); on the oldest and the
+#   newest line the unit tests and the integration targets run through `ansible-test` (ci/ansible_test.sh)
 # Prints a table  core | python | result | seconds  and ends with the line
 #   matrix: N passed, N failed
 # A line whose Python is not installed is reported as skipped (not counted). Exit status non-zero when a line
@@ -20,9 +21,8 @@ mkdir -p "$OUT"
 VENVS_ONLY=0
 if [ "${1:-}" = "--venvs-only" ]; then VENVS_ONLY=1; shift; fi   # phase 1 only (ci/test.sh runs it early)
 LINES=("$@")
-if [ ${#LINES[@]} = 0 ]; then
-  mapfile -t LINES < <(grep -vE '^\s*(#|$)' requirements/lines.txt | awk '{print $1}')
-fi
+mapfile -t ALL_LINES < <(grep -vE '^\s*(#|$)' requirements/lines.txt | awk '{print $1}')
+if [ ${#LINES[@]} = 0 ]; then LINES=("${ALL_LINES[@]}"); fi
 t0=$SECONDS
 
 # --- 1. venvs, JOBS at a time (a cached one costs nothing)
@@ -75,14 +75,25 @@ for l in "${LINES[@]}"; do
   t=$SECONDS
   junit=$OUT/$l.junit.xml
   rm -f "$junit"
+  # The oldest and the newest line: the unit tests and the integration targets through ansible-test (as a
+  # contributor runs them), the smoke suite through pytest; the lines between: unit tests and smoke through pytest.
+  suites=(tests/unit tests/smoke); at_rc=0; at_note=""
+  if [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; then
+    suites=(tests/smoke)
+    bash ci/ansible_test.sh all "$venv" >"$OUT/$l.ansible-test.log" 2>&1 || at_rc=1
+    grep -E '^ansible-test (units|integration): ' "$OUT/$l.ansible-test.log" | sort -u
+    at_note=" + $(grep -E '^ansible-test (units|integration): ' "$OUT/$l.ansible-test.log" | sort -u |
+      sed -E 's/^ansible-test (units|integration): ([0-9]+) passed, ([0-9]+) failed.*/\1 \2\/\3/' | paste -sd' ')"
+  fi
   PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -p no:cacheprovider -q -n "$WORKERS" --dist loadfile \
-    --junitxml="$junit" tests/unit tests/smoke 2>&1 | tee "$OUT/$l.log" | tail -n 25
+    --junitxml="$junit" "${suites[@]}" 2>&1 | tee "$OUT/$l.log" | tail -n 25
   rc=${PIPESTATUS[0]}
+  [ "$at_rc" = 0 ] || rc=1
   secs=$((SECONDS - t))
   counts=$("$venv/bin/python" ci/junit_counts.py "$junit" "$rc" 2>/dev/null || echo "0 1")
   np=${counts% *}; nf=${counts#* }
   if [ "$rc" = 0 ] && [ "$nf" = 0 ]; then
-    passed=$((passed + 1)); result="passed ($np tests)"
+    passed=$((passed + 1)); result="passed ($np tests$at_note)"
   else
     failed=$((failed + 1))
     first=$("$venv/bin/python" - "$junit" <<'PYEOF' 2>/dev/null
@@ -94,6 +105,7 @@ for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
         raise SystemExit
 PYEOF
 )
+    [ "$at_rc" = 0 ] || first="ansible-test failed ($at_note), see $OUT/$l.ansible-test.log"
     result="FAILED ($nf of $((np + nf))): ${first:-pytest rc=$rc, see $OUT/$l.log}"
   fi
   rows+=("$(printf '| %-5s | %-6s | %-40s | %7s |' "$l" "$pyv" "$result" "$secs")")

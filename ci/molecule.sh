@@ -4,7 +4,7 @@
 #   2. ci/build-images.sh       local images for the Orchestrator emulator and the MailHog-compatible catcher
 #   3. ci/collections_from_pypi.py   community.docker + ansible.posix for Molecule's docker driver
 #   4. MAILHOG_IMAGE: mailhog/mailhog:v1.0.1 when present or pullable, else the local compatible image
-#   5. molecule test -s default, -s starttls, -s identity (or the scenarios given as arguments),
+#   5. molecule test -s default, -s starttls, -s identity, -s relay (or the scenarios given as arguments),
 #      side by side unless MOLECULE_PARALLEL=0
 # Ends with one line CI can read:  molecule: N passed, N failed   (exit status non-zero on any failure)
 set -uo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=${VENV:-$ROOT/.venv}
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(default starttls identity)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(default starttls identity relay)
 t0=$SECONDS
 
 fail_setup() {

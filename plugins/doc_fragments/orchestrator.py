@@ -137,15 +137,30 @@ notes:
     # mail field options, shared by orchestrator_mail_settings and orchestrator_mail_test
     MAIL_FIELDS = r'''
 options:
+  authentication:
+    description:
+      - How Orchestrator logs in to the SMTP server; decides O(use_default_credentials), and with V(none) empties
+        O(username) and O(password).
+      - V(password) - AUTH with O(username) and O(password) (C(UseDefaultCredentials) false).
+      - V(none) - no login, a relay (with or without STARTTLS as O(enable_ssl) says). Stores an empty user name
+        and password; C(UseDefaultCredentials) false on the classic API, true on the Identity API (UiPath's meaning
+        from 2023.4), unless O(use_default_credentials) is given.
+      - V(windows) - the Orchestrator service identity (C(UseDefaultCredentials) true), classic API (2020.10) only.
+      - Not set - derived from the other options and the stored values, as before.
+    type: str
+    choices: [password, none, windows]
   use_default_credentials:
     description:
-      - Authenticate to the SMTP server with the Orchestrator service identity; O(username) and O(password)
-        are then ignored by the server.
-      - Cannot be V(true) together with O(enable_ssl=true) (UiPath's rule).
+      - C(UseDefaultCredentials). Two meanings - on the classic API (2020.10) the Orchestrator service identity
+        (O(username) and O(password) are then ignored by the server); on the Identity API (2023.4 and later) a
+        connection without user name and password. Prefer O(authentication).
+      - With the classic API it cannot be V(true) together with O(enable_ssl=true) (UiPath's 2020.10 rule), when the
+        task sets one of the two; on the Identity API the pair is valid.
     type: bool
   enable_ssl:
     description:
-      - Use STARTTLS (C(EnableSsl)). Orchestrator does not support implicit TLS (port 465).
+      - Use STARTTLS (C(EnableSsl)). Orchestrator does not support implicit TLS, so O(port=465) with
+        O(enable_ssl=true) is refused before any request; use 587.
     type: bool
   host:
     description:
@@ -162,6 +177,8 @@ options:
   username:
     description:
       - SMTP user name. If it contains C(@) it must be a valid e-mail address.
+      - Empty (with O(use_default_credentials=false)) means no login - a relay; a password without a user name is
+        refused.
     type: str
   password:
     description:

@@ -85,8 +85,9 @@ GUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 _CTRL_RE = re.compile(u'[\x00-\x1f\x7f\u0085\u2028\u2029]')
 # Automation Cloud and Automation Suite: https://{host}/{org}/{tenant}/orchestrator_
 _PLATFORM_URL_RE = re.compile(r'^/(?P<org>[^/]+)/(?P<tenant>[^/]+)/orchestrator_/?$')
-_HOW_TO_GIVE_ORG = ('give organization_id (the organization\'s GUID, from the Admin page or the portal) or use '
-                    'scope: host')
+# {0} = organization_id, {1} = scope (hint options, so the role can name its variables)
+_HOW_TO_GIVE_ORG = 'give {0} (the organization\'s GUID, from the Admin page or the portal) or use {1}: host'
+_ORG_HINTS = ('organization_id', 'scope')
 
 
 # ------------------------------------------------------------------------------------------ environment
@@ -141,9 +142,9 @@ def derive_connection(params):
         params['identity_url'] = '%s/%s/identity_' % (origin, org)
     given = params.get('tenant')
     if given and given != 'Default' and given.lower() != tenant.lower():
-        raise ValidationError('tenant: %s is not the tenant %s that orchestrator_url names; a request through that '
-                              'URL can only reach that tenant (leave tenant out, or use the URL of tenant %s)'
-                              % (given, tenant, given))
+        raise ValidationError('tenant', '{given} is not the tenant {tenant} that {1} names; a request through that '
+                              'URL can only reach that tenant (leave {0} out, or use the URL of tenant {given})',
+                              hint_options=('tenant', 'orchestrator_url'), given=given, tenant=tenant)
     params['tenant'] = tenant
     return params
 
@@ -229,9 +230,10 @@ def validate_connection(params):
         raise ValidationError('client_id: client_id and client_secret must be given together')
     if not params.get('token') and not params.get('client_id'):
         if not params.get('orchestrator_username') and not params.get('orchestrator_password'):
-            raise ValidationError('orchestrator_username: no credentials given; set token, client_id/client_secret '
-                                  'or orchestrator_username/orchestrator_password (or the ORCHESTRATOR_* '
-                                  'environment variables)')
+            raise ValidationError('orchestrator_username', 'no credentials given; set {0}, {1}/{2} or {3}/{4} (or the '
+                                  'ORCHESTRATOR_* environment variables)',
+                                  hint_options=('token', 'client_id', 'client_secret', 'orchestrator_username',
+                                                'orchestrator_password'))
         if not params.get('orchestrator_username'):
             raise ValidationError('orchestrator_username: required together with orchestrator_password')
         if not params.get('orchestrator_password'):
@@ -268,8 +270,9 @@ def token_organization(token):
         if value is None or value == '':
             continue
         if not isinstance(value, str) or not GUID_RE.match(value.strip()):
-            raise ValidationError('organization_id: not found: the access token\'s %s claim is not an organization '
-                                  'id (a GUID), so it is not used; %s' % (name, _HOW_TO_GIVE_ORG))
+            raise ValidationError('organization_id', 'not found: the access token\'s {claim} claim is not an '
+                                  'organization id (a GUID), so it is not used; ' + _HOW_TO_GIVE_ORG,
+                                  hint_options=_ORG_HINTS, claim=name)
         return value.strip()
     return None
 
@@ -288,11 +291,12 @@ def _portal_organization(client, params):
         return None
     org, name = info.get('id'), info.get('name')
     if not isinstance(org, str) or not GUID_RE.match(org.strip()):
-        raise ValidationError('organization_id: not found: %s answered an organization id that is not a GUID, so '
-                              'it is not used; %s' % (where, _HOW_TO_GIVE_ORG))
+        raise ValidationError('organization_id', 'not found: {where} answered an organization id that is not a GUID, '
+                              'so it is not used; ' + _HOW_TO_GIVE_ORG, hint_options=_ORG_HINTS, where=where)
     if not isinstance(name, str) or name.strip().lower() != to_text(org_name).lower():
-        raise ValidationError('organization_id: not found: %s answered another organization than %s, the one '
-                              'orchestrator_url names, so it is not used; %s' % (where, org_name, _HOW_TO_GIVE_ORG))
+        raise ValidationError('organization_id', 'not found: {where} answered another organization than {org}, the '
+                              'one {2} names, so it is not used; ' + _HOW_TO_GIVE_ORG,
+                              hint_options=_ORG_HINTS + ('orchestrator_url',), where=where, org=org_name)
     return org.strip()
 
 
@@ -311,9 +315,10 @@ def discover_organization(client, params, state, required=True):
         return org
     if not required:
         return None
-    raise ValidationError('organization_id: not found (the access token has no prt_id claim and orchestrator_url '
-                          'names no organization); give organization_id (the organization\'s GUID) or use the '
-                          'https://{host}/{org}/{tenant}/orchestrator_ URL form, or use scope: host')
+    raise ValidationError('organization_id', 'not found (the access token has no prt_id claim and {2} names no '
+                          'organization); give {0} (the organization\'s GUID) or use the {form} URL form, or use '
+                          '{1}: host', hint_options=_ORG_HINTS + ('orchestrator_url',),
+                          form='https://{host}/{org}/{tenant}/orchestrator_')
 
 
 # ------------------------------------------------------------------------------------------ client and API

@@ -72,6 +72,12 @@ MAIL_FIELDS_ARGUMENT_SPEC = dict(
     connection_timeout=dict(type='int'),
 )
 
+#: the ``authentication`` option: how Orchestrator logs in to the SMTP server (docs/API.md, "Authentication")
+AUTHENTICATIONS = ('password', 'none', 'windows')
+AUTHENTICATION_OPTION = dict(type='str', choices=list(AUTHENTICATIONS))
+#: hosts of Microsoft 365 SMTP AUTH client submission (Basic auth retired by default at the end of December 2026)
+OFFICE365_SUBMISSION_HOSTS = ('smtp.office365.com', 'smtp.office.com')
+
 
 def keys_for(api):
     return KEYS[api]
@@ -151,6 +157,53 @@ def field_of_key(key, alerts_key=None):
             if name == key:
                 return field
     return None
+
+
+def derive_authentication(values, api):
+    """The login a set of values (stored, given or merged) amounts to: ``password``, ``none`` or ``windows``.
+
+    ``UseDefaultCredentials`` true is the Orchestrator service identity on the classic API (2020.10) and "no user
+    name and password" on the Identity API (2023.4+); with it false, an empty user name sends no AUTH (ABP's
+    ``SmtpEmailSender`` sets credentials only for a non-empty user name). ``api`` None = not known yet (classic
+    meaning assumed for ``windows``).
+    """
+    if values.get('use_default_credentials') is True:
+        return 'none' if api == 'identity' else 'windows'
+    if values.get('username'):
+        return 'password'
+    return 'none'
+
+
+def authentication_values(authentication, api, desired):
+    """The stored values an explicit ``authentication`` choice writes on ``api`` (docs/API.md, "Authentication").
+
+    ``password``: UseDefaultCredentials false (user name and password are the task's). ``none``: empty user name
+    and password; UseDefaultCredentials false on the classic API (true there is the service identity), true on
+    the Identity API (UiPath's meaning from 2023.4, and the body of UiPath's own 2023.10 erratum), unless the task
+    gives it (on Identity both forms send no login). ``windows``: UseDefaultCredentials true (classic only; the
+    validator refuses it on Identity). Returns the fields to overlay on ``desired``.
+    """
+    if authentication == 'password':
+        return {'use_default_credentials': False}
+    if authentication == 'none':
+        udc = desired.get('use_default_credentials')
+        if udc is None:
+            udc = api == 'identity'
+        return {'use_default_credentials': udc, 'username': '', 'password': ''}
+    if authentication == 'windows':
+        return {'use_default_credentials': True}
+    return {}
+
+
+def apply_authentication(desired, authentication, api):
+    """``desired`` with the values of an explicit ``authentication`` (a new dict; None = derived, unchanged)."""
+    out = dict(desired)
+    out.update(authentication_values(authentication, api, desired))
+    return out
+
+
+def is_office365_submission(host):
+    return (host or '').strip().rstrip('.').lower() in OFFICE365_SUBMISSION_HOSTS
 
 
 def merge(current, desired):

@@ -32,6 +32,8 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._mail
     BOOL_FIELDS,
     IDENTITY_TOGETHER,
     PASSWORD_DISPLAY,
+    apply_authentication,
+    derive_authentication,
     merge,
 )
 
@@ -39,7 +41,10 @@ _CTRL_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _LABEL_RE = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$')
 _LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _OPTION_PREFIX_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*): (.*)$', re.S)
-MAX_TIMEOUT_MS = 2147483647
+#: UiPath's CLI accepts 1-300000 ms (``uip admin smtp update --connection-timeout``); the UI default is 180000
+MAX_TIMEOUT_MS = 300000
+#: the port of implicit TLS (SMTPS), which Orchestrator's SMTP client does not speak
+IMPLICIT_TLS_PORT = 465
 MAX_LINE = 2000
 
 
@@ -48,6 +53,18 @@ def option_label(option, names=None):
     if names and option in names:
         return names[option]
     return option
+
+
+_IDENT_RE = re.compile(r'(?<![A-Za-z0-9_.])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![A-Za-z0-9_])')
+
+
+def label_text(text, names=None):
+    """A preformatted line (a literal :class:`ValidationError`, a server or network error) with every option name
+    that contains an underscore (``ca_path``, ``validate_certs``: never a plain word) through :func:`option_label`.
+    Single-word option names in such text stay as they are: name them as ``hint_options`` instead."""
+    if not names:
+        return text
+    return _IDENT_RE.sub(lambda m: option_label(m.group(1), names), text)
 
 
 def _one_line(text):
@@ -78,7 +95,7 @@ class ValidationError(Exception):
     def render(self, names=None):
         """One line; every option name (the leading one and the hints) through :func:`option_label`."""
         if self.literal:
-            body = self.text
+            body = label_text(self.text, names)
         else:
             body = self.text.format(*[option_label(o, names) for o in self.hint_options], **self.values)
         if self.option is None:
@@ -213,8 +230,9 @@ def validate_fields(desired):
     if 'connection_timeout' in desired:
         val = desired['connection_timeout']
         if isinstance(val, bool) or not isinstance(val, int) or not 1 <= val <= MAX_TIMEOUT_MS:
-            raise ValidationError('connection_timeout', 'must be a positive number of milliseconds, at most {max} '
-                                                        '(got {got})', max=MAX_TIMEOUT_MS, got=val)
+            raise ValidationError('connection_timeout', 'must be between 1 and {max} milliseconds (the range UiPath '
+                                                        'accepts; the UI default is 180000) (got {got})',
+                                  max=MAX_TIMEOUT_MS, got=val)
     if 'domain' in desired:
         _check_text('domain', desired['domain'], 255, allow_space=False)
     if 'username' in desired:
@@ -252,11 +270,64 @@ def check_recipient(option, recipient):
 
 
 # -- combinations ---------------------------------------------------------------------------------------
+def check_authentication(desired, authentication, api=None):
+    """An explicit ``authentication`` and the fields it decides must agree (``api`` None = not known yet)."""
+    if authentication is None:
+        return
+    udc = desired.get('use_default_credentials')
+    if authentication == 'none':
+        for field in ('username', 'password'):
+            if desired.get(field):
+                raise ValidationError(field, 'must be empty with {0}: none (a relay without login); remove it or set '
+                                             '{0}: password', hint_options=('authentication',))
+        if udc is True and api == 'classic':
+            raise ValidationError('use_default_credentials', 'must not be true with {0}: none on the classic API '
+                                                             '(true there logs in as the Orchestrator service '
+                                                             'identity, {0}: windows)', hint_options=('authentication',))
+    elif authentication == 'password':
+        if udc is True:
+            raise ValidationError('use_default_credentials', 'must not be true with {0}: password (it would log in '
+                                                             'without the user name and password)',
+                                  hint_options=('authentication',))
+        if desired.get('username') == '':
+            raise ValidationError('username', 'required with {0}: password', hint_options=('authentication',))
+        if desired.get('password') == '':
+            raise ValidationError('password', 'must not be empty with {0}: password', hint_options=('authentication',))
+    elif authentication == 'windows':
+        check_authentication_api(api, authentication)
+        if udc is False:
+            raise ValidationError('use_default_credentials', 'must not be false with {0}: windows (the service '
+                                                             'identity is UseDefaultCredentials true)',
+                                  hint_options=('authentication',))
+
+
+def check_authentication_api(api, authentication, detected=False):
+    """``windows`` (Orchestrator's service identity) exists only on the classic API."""
+    if authentication == 'windows' and api == 'identity':
+        raise ValidationError('authentication', 'windows (the Orchestrator service identity) is a classic-API '
+                                                '(2020.10) login; on the Identity API{where} UseDefaultCredentials '
+                                                'means no login (UiPath 2023.4+): set {0}: none or {0}: password',
+                              hint_options=('authentication',),
+                              where=' (this server uses it)' if detected else '')
+
+
 def _ssl_with_default_credentials(option, stored=False):
     other = 'use_default_credentials' if option == 'enable_ssl' else 'enable_ssl'
-    return ValidationError(option, 'cannot be true together with {0}: true (UiPath: do not use default credentials '
-                                   'together with SSL){where}; set {1} explicitly', hint_options=(other, option),
+    return ValidationError(option, 'cannot be true together with {0}: true on the classic API (2020.10: default '
+                                   'credentials are the service identity, and UiPath says not to combine them with '
+                                   'SSL){where}; set {1} explicitly', hint_options=(other, option),
                            where=' and that one is true on the server' if stored else '')
+
+
+def _check_implicit_tls(values, desired, stored=False):
+    """Port 465 with EnableSsl: implicit TLS (SMTPS), which .NET SmtpClient does not speak (STARTTLS only)."""
+    if values.get('port') != IMPLICIT_TLS_PORT or values.get('enable_ssl') is not True:
+        return
+    if 'port' in desired or not stored:
+        raise ValidationError('port', '465 with {0}: true is implicit TLS (SMTPS); Orchestrator speaks STARTTLS only: '
+                                      'use 587', hint_options=('enable_ssl',))
+    raise ValidationError('enable_ssl', 'true with {0} 465 (stored) is implicit TLS (SMTPS); Orchestrator speaks '
+                                        'STARTTLS only: set {0}: 587', hint_options=('port',))
 
 
 def _check_from(values, allow_from_mismatch, stored=False):
@@ -271,39 +342,64 @@ def _check_from(values, allow_from_mismatch, stored=False):
                               where=', stored value' if stored else '', got=_show(addr))
 
 
-def _check_credentials(values, desired, password_known, stored=False):
-    """With ``use_default_credentials: false`` a user name and a password are needed."""
-    if values.get('use_default_credentials') is not False:
+def _check_credentials(values, desired, password_known, api=None, stored=False):
+    """A login (user name, UseDefaultCredentials false) needs a password; a password needs a user name.
+
+    No user name with UseDefaultCredentials false is a relay without login (no AUTH is sent), with or without
+    STARTTLS, and needs no password.
+    """
+    if values.get('use_default_credentials') is None and not stored:
+        login = 'password' if values.get('username') and 'password' in desired else 'unknown'  # stored flag decides
+    else:
+        login = derive_authentication(values, api)
+    if login != 'password':
+        if (desired.get('password') and not values.get('username') and values.get('use_default_credentials') is not True
+                and (stored or 'username' in values)):
+            raise ValidationError('username', 'required when {0} is given (without a user name no login is sent); '
+                                              'for a relay without login leave {0} empty or set {1}: none',
+                                  hint_options=('password', 'authentication'))
         return
-    if not values.get('username'):
-        raise ValidationError('username', 'required when {0} is false{where}', hint_options=('use_default_credentials',),
-                              where=' (none is stored)' if stored else '')
     if desired.get('password') == '':
-        raise ValidationError('password', 'must not be empty when {0} is false', hint_options=('use_default_credentials',))
+        raise ValidationError('password', 'must not be empty when {0} is set (a login); for a relay without login set '
+                                          '{1}: none', hint_options=('username', 'authentication'))
     if 'password' not in desired and not password_known:
-        raise ValidationError('password', 'required when {0} is false ({why}; or set {1}: on_create to keep a '
-                                          'stored password)', hint_options=('use_default_credentials',
-                                                                            'update_password'),
+        raise ValidationError('password', 'required with a login ({0} set; {why}; or set {1}: on_create to keep a '
+                                          'stored password)', hint_options=('username', 'update_password'),
                               why='no password is stored' if stored else 'update_password is always')
 
 
-def validate_input(desired, update_password='always', allow_from_mismatch=False):
-    """All checks that need only the task's options (run before any request)."""
+def validate_input(desired, update_password='always', allow_from_mismatch=False, api=None, authentication=None):
+    """All checks that need only the task's options (run before any request).
+
+    ``desired`` is the task's fields with an explicit ``authentication`` already applied (or not: both work);
+    ``api`` is the option (``classic``, ``identity``, ``auto``/None = not known yet).
+    """
     validate_fields(desired)
-    if desired.get('enable_ssl') is True and desired.get('use_default_credentials') is True:
+    api = api if api in ('classic', 'identity') else None
+    check_authentication(desired, authentication, api)
+    desired = apply_authentication(desired, authentication, api)
+    _check_implicit_tls(desired, desired)
+    if api == 'classic' and desired.get('enable_ssl') is True and desired.get('use_default_credentials') is True:
         raise _ssl_with_default_credentials('enable_ssl')
-    _check_credentials(desired, desired, update_password != 'always')
+    _check_credentials(desired, desired, update_password != 'always', api)
     _check_from(desired, allow_from_mismatch)
 
 
-def validate_merged(current, desired, password_set, update_password='always', allow_from_mismatch=False):
-    """Checks of the result (current values overlaid with the task's options) before writing."""
+def validate_merged(current, desired, password_set, update_password='always', allow_from_mismatch=False, api=None):
+    """Checks of the result (current values overlaid with the task's options) before writing.
+
+    A combination only the server stores (the task sets neither field) is managed, not refused: on the Identity API
+    EnableSsl + UseDefaultCredentials is valid (no login over STARTTLS, UiPath 2023.4+).
+    """
     del update_password  # the stored password decides once the settings are read
     merged = merge(current, desired)
-    if merged.get('enable_ssl') is True and merged.get('use_default_credentials') is True:
+    if 'port' in desired or 'enable_ssl' in desired:
+        _check_implicit_tls(merged, desired, stored=True)
+    if (api == 'classic' and merged.get('enable_ssl') is True and merged.get('use_default_credentials') is True
+            and ('enable_ssl' in desired or 'use_default_credentials' in desired)):
         raise _ssl_with_default_credentials('use_default_credentials' if 'enable_ssl' in desired else 'enable_ssl',
-                                            stored=True)
-    _check_credentials(merged, desired, password_set, stored=True)
+                                            stored=not ('enable_ssl' in desired and 'use_default_credentials' in desired))
+    _check_credentials(merged, desired, password_set, api, stored=True)
     _check_from(merged, allow_from_mismatch, stored=not ('from_address' in desired and 'username' in desired))
     return merged
 
@@ -318,10 +414,12 @@ def check_write(api, writes, merged):
                                          'together and none is stored')
 
 
-def check_sendable(merged, password, option='password'):
-    """The merged settings must be complete enough to send a test mail (the stored password cannot be read)."""
+def check_sendable(merged, password, option='password', api=None):
+    """The merged settings must be complete enough to send a custom test mail (the stored password cannot be read):
+    a login (user name, UseDefaultCredentials false) needs the password; no login needs none."""
     if not merged.get('host'):
         raise ValidationError('host', 'required to send a test mail (no SMTP host is stored)')
-    if merged.get('use_default_credentials') is not True and not password:
-        raise ValidationError(option, 'required to send a test mail unless {0} is true (the stored password cannot be '
-                                      'read)', hint_options=('use_default_credentials',))
+    if derive_authentication(merged, api) == 'password' and not password:
+        raise ValidationError(option, 'required to send a test mail with a login ({0} {user}; the stored password '
+                                      'cannot be read); or test the saved settings instead', hint_options=('username',),
+                              user=_show(merged.get('username')))

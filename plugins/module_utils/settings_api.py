@@ -7,7 +7,8 @@
 Classic (Orchestrator <= 2020.10, docs/API.md "Classic settings API"):
   read  ``GET /odata/Settings?$filter=startswith(Name,'Abp.Net.Mail') or Name eq 'Alerts.Email.Enabled'``
   write one ``POST /odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk`` with the changed keys only
-  test  ``POST /odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting``
+  test  ``POST /odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting`` (``{sendTo}`` alone: the saved
+        settings; with ``smtpSettingModel``: those values, unsaved)
   delete ``POST /odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk`` ``{"settingNames": [...]}`` (tenant)
   scope ``tenant`` = ROPC login into ``tenant``; ``host`` = ROPC login into tenant ``Host``.
 
@@ -16,7 +17,7 @@ Identity (2021.10+, Automation Suite, Cloud, docs/API.md "Identity settings API"
   write one ``PUT {identity_url}/api/Setting`` ``{settings: [{key, value}], partitionGlobalId}``
   test  ``POST {identity_url}/api/Setting/VerifySmtpSettings`` ``{recipient, smtpSettings: {host, port, userName,
         password, domain, enableSsl, useDefaultCredentials, fromAddress, fromDisplayName}}`` (no partition field:
-        the partition comes from the token / URL form).
+        the partition comes from the token / URL form); ``{recipient}`` alone tests the saved settings.
   delete read the partition's own rows of the keys, then ``DELETE {identity_url}/api/Setting/{id}`` per row (204).
   scope ``host`` = no partition; ``organization`` = ``organization_id``; ``tenant`` with ``organization_id``
   is treated as ``organization``.
@@ -166,8 +167,11 @@ class ClassicSettingsAPI(object):
             raise no_delete_bulk_error(exc.body)
         return keys
 
-    def verify(self, recipient, model):
-        body = {'sendTo': recipient, 'smtpSettingModel': model}
+    def verify(self, recipient, model=None):
+        """``model`` None tests the saved settings (``{"sendTo"}`` alone, docs/API.md "Testing the saved settings")."""
+        body = {'sendTo': recipient}
+        if model is not None:
+            body['smtpSettingModel'] = model
         # a test mail is sent at most once: repeated only after answers that mean the server did not act
         return self.client.request('POST', CLASSIC_VERIFY, body=body, expect_json=False,
                                    what='sending the test mail (POST VerifySmtpSetting)', idempotent=False)
@@ -194,6 +198,12 @@ class IdentitySettingsAPI(object):
 
     def _url(self, suffix=''):
         return self.client.identity_url + '/api/Setting' + suffix
+
+    def saved_test_reaches_partition(self, token_organization):
+        """Whether ``{recipient}`` alone tests this partition's saved settings: the body has no partition field,
+        so the server takes the organization from the access token (claim ``prt_id``), else the host (inferred,
+        docs/API.md "Testing the saved settings")."""
+        return _same_partition(token_organization, self.partition)
 
     def _rows(self, keys):
         """The rows the server answers for ``keys`` in this partition (own, inherited or foreign)."""
@@ -308,9 +318,11 @@ class IdentitySettingsAPI(object):
         self._own_rows = None  # what the last read saw is no longer what is stored
         return deleted
 
-    def verify(self, recipient, model):
-        body = {'recipient': recipient,
-                'smtpSettings': dict((field, model.get(name)) for name, field in IDENTITY_VERIFY_FIELDS)}
+    def verify(self, recipient, model=None):
+        """``model`` None tests the saved settings (``{"recipient"}`` alone, docs/API.md "Testing the saved settings")."""
+        body = {'recipient': recipient}
+        if model is not None:
+            body['smtpSettings'] = dict((field, model.get(name)) for name, field in IDENTITY_VERIFY_FIELDS)
         return self.client.request('POST', self._url('/VerifySmtpSettings'), body=body, expect_json=False,
                                    what='sending the test mail (POST identity /api/Setting/VerifySmtpSettings)',
                                    idempotent=False)

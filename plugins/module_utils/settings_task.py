@@ -22,6 +22,12 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.mail_
     merge,
     plan,
 )
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._mail_fields import (
+    AUTHENTICATION_OPTION,
+    apply_authentication,
+    derive_authentication,
+    is_office365_submission,
+)
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import _validation as validation
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import Task
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
@@ -41,6 +47,13 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.tenan
 
 RULES = CONNECTION_RULES
 
+#: one of the two warnings the collection gives on purpose (the other: typos of role variables)
+OFFICE365_WARNING = ('Microsoft 365 SMTP AUTH with a password (host %s): Microsoft disables Basic authentication for '
+                     'SMTP AUTH client submission by default at the end of December 2026 (then 550 5.7.30) and '
+                     'Orchestrator cannot use OAuth for SMTP; use a connector relay instead (role: smtp_mail_provider '
+                     'office365_relay; module: authentication none, port 25 to <domain>.mail.protection.outlook.com)')
+NO_ALERTS_TOGGLE = 'not written: this release has no tenant alerts toggle (%s not in the tenant settings)'
+
 
 def argument_spec():
     spec = dict(ORCHESTRATOR_ARGUMENT_SPEC)
@@ -51,7 +64,8 @@ def argument_spec():
         update_password=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False),
         allow_from_mismatch=dict(type='bool', default=False),
         test_mail=dict(type='str', default='never', choices=['never', 'on_change', 'always']),
-        test_recipient=dict(type='str'),
+        test_recipient=dict(type='str', aliases=['recipient']),
+        authentication=dict(AUTHENTICATION_OPTION),
         verify_write=dict(type='bool', default=False),
         alerts_key=dict(type='str', default=DEFAULT_ALERTS_KEY, no_log=False),
     )
@@ -83,8 +97,11 @@ def summary_line(result, check_mode):
         what = 'deleted=[%s]' % ', '.join(result['deleted_fields'])
     else:
         what = 'changed=[%s]' % ', '.join(result.get('changed_fields') or [])
-    return 'api=%s scope=%s %s%s test mail: %s' % (result.get('api'), result.get('scope'), what,
+    line = 'api=%s scope=%s %s%s test mail: %s' % (result.get('api'), result.get('scope'), what,
                                                    ' (check mode)' if check_mode else '', mail)
+    if result.get('alerts'):
+        line += '; alerts: %s' % result['alerts']
+    return line
 
 
 def run_absent(params, ctx, state):
@@ -109,27 +126,42 @@ def run(params, ctx, state):
     if params['state'] == 'absent':
         return run_absent(params, ctx, state)
     scope = params['scope']
+    authentication = params.get('authentication')
     desired = dict((f, params[f]) for f in FIELDS if params.get(f) is not None)
 
     validation.check_scope(params, scope)
     validation.check_api_fields(params['api'], desired)
     if params['test_mail'] != 'never' and params.get('test_recipient'):
         validation.check_recipient('test_recipient', params.get('test_recipient'))
-    validation.validate_input(desired, params['update_password'], params['allow_from_mismatch'])
+    validation.validate_input(desired, params['update_password'], params['allow_from_mismatch'], api=params['api'],
+                              authentication=authentication)
 
     client, api_obj = connect(params, scope, ctx, state)
     api = api_obj.name
+    detected = params['api'] != api
+    validation.check_authentication_api(api, authentication, detected=detected)
+    validation.check_authentication(desired, authentication, api)
+    desired = apply_authentication(desired, authentication, api)
     alerts = None  # Identity era: (toggle, stored, wanted) of the tenant's "Enable email alerts"
+    alerts_note = None
     if api == 'identity':
         if 'enable_alerts' in desired:
+            # Written only where the tenant's settings show the key; the role no longer sets it by default.
             toggle = TenantAlertsToggle(client, params['alerts_key'])
-            alerts = (toggle, toggle.read(), desired.pop('enable_alerts'))
+            wanted = desired.pop('enable_alerts')
+            stored_alerts = toggle.read()
+            if stored_alerts is None:
+                alerts_note = NO_ALERTS_TOGGLE % params['alerts_key']
+            else:
+                alerts = (toggle, stored_alerts, wanted)
     else:
         validation.check_api_fields(api, desired, detected=True)
 
     current, password_set = decode_settings(api_obj.read(), api)
     merged = validation.validate_merged(current, desired, password_set, params['update_password'],
-                                        params['allow_from_mismatch'])
+                                        params['allow_from_mismatch'], api=api)
+    if is_office365_submission(merged.get('host')) and derive_authentication(merged, api) == 'password':
+        ctx.warn(OFFICE365_WARNING % merged.get('host'))
     changed_fields, writes = plan(current, desired, password_set, api, params['update_password'])
     validation.check_write(api, writes, merged)
     alerts_change = alerts is not None and alerts[1] != alerts[2]
@@ -138,13 +170,18 @@ def run(params, ctx, state):
 
     send_test, reason = _test_decision(params, writes or alerts_change, ctx.check_mode)
     test_result = dict(sent=False, recipient=params.get('test_recipient'), reason=reason)
-    if send_test:
+    if send_test and not writes and test_mail_task.can_test_saved(client, api_obj):
+        # Nothing to store (test_mail: always, or only the tenant's alerts toggle changes): the instance tests its
+        # saved settings, stored password included, as UiPath's CLI `uip admin smtp test --recipient` does.
+        test_mail_task.send(client, api_obj, params['test_recipient'], None, None, saved=True)
+        test_result['sent'] = True
+    elif send_test:
         # Test first, with the settings as they will be stored: a refused test mail stops the run, nothing written.
         applied = current
         if api == 'identity' and api_obj.inherited:
             applied = decode_settings(api_obj.effective(), api)[0]  # the host values the organization inherits
         to_send = merge(applied, desired)
-        validation.check_sendable(to_send, desired.get('password'), option='password')
+        validation.check_sendable(to_send, desired.get('password'), option='password', api=api)
         test_mail_task.send(client, api_obj, params['test_recipient'], to_send, desired.get('password'))
         test_result['sent'] = True
 
@@ -165,7 +202,9 @@ def run(params, ctx, state):
         after_d['enable_alerts'] = alerts[2]
     result = dict(changed=bool(writes) or alerts_change, api=api, scope=effective_scope(api_obj, scope),
                   changed_fields=changed_fields, before=before_d, after=after_d, test_mail=test_result,
-                  http_requests=client.request_count)
+                  authentication=derive_authentication(after, api), http_requests=client.request_count)
+    if alerts_note:
+        result['alerts'] = alerts_note
     result['summary'] = summary_line(result, ctx.check_mode)
     if ctx.diff:
         result['diff'] = dict(before=before_d, after=after_d)

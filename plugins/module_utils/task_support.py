@@ -29,6 +29,7 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._secr
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import (
     ValidationError,
     check_rules,
+    label_text,
 )
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import (
     check_scope as _check_scope_rule,
@@ -46,8 +47,10 @@ SCOPE_OPTION = dict(type='str', default='tenant', choices=['tenant', 'organizati
 class TaskContext(object):
     """How a task runs: check mode, diff mode, where warnings go, and the set of values to censor."""
 
-    def __init__(self, check_mode=False, diff=False, warn=None, no_log_values=None):
+    def __init__(self, check_mode=False, diff=False, warn=None, no_log_values=None, option_names=None):
         self.check_mode = bool(check_mode)
+        # option -> the caller's name for it (the role's variables): failures are worded with these names
+        self.option_names = option_names
         self.diff = bool(diff)
         self.warnings = []
         self._warn = warn
@@ -136,9 +139,10 @@ def execute(task, params, ctx):
         check_rules(task.rules, params)
         result = task.run(params, ctx, state)
     except ValidationError as exc:
-        return state.failure(exc, task.writes)
+        return state.failure(exc.render(ctx.option_names), task.writes)
     except OrchestratorError as exc:
-        return state.failure(identity_login_hint(exc, state.client, state.api), task.writes)
+        exc = identity_login_hint(exc, state.client, state.api)
+        return state.failure(label_text(to_text(exc), ctx.option_names), task.writes)
     if state.organization_id and result.get('api') == 'identity':
         result.update(organization_id=state.organization_id, organization_source=state.organization_source)
     if task.writes:

@@ -48,10 +48,13 @@ options:
         tenant setting (Settings > General), so the module reads and writes it through the tenant's
         C(/odata/Settings) (key O(alerts_key)) in the same task, beside the SMTP settings in Identity. That costs one
         more read, and one more write when it changes.
+      - With the Identity API it is written only when the tenant's settings show the key; when they do not, nothing
+        is written and RV(alerts) and RV(summary) say that this release has no tenant toggle.
     type: bool
   connection_timeout:
     description:
-      - SMTP connection timeout in milliseconds (C(Email.Smtp.ConnectionTimeout)), a positive integer.
+      - SMTP connection timeout in milliseconds (C(Email.Smtp.ConnectionTimeout)), 1 to 300000 (the range UiPath's
+        CLI accepts; the UI default is 180000).
       - Identity API only; with the classic API it fails (before any request when O(api=classic),
         after the API detection with O(api=auto)).
     type: int
@@ -103,14 +106,21 @@ options:
       - V(on_change) sends it only when this run writes; V(always) on every run; V(never) not at all.
       - Without O(test_recipient) no test mail is sent. In check mode no test mail is sent; RV(test_mail.reason) says
         whether one would be.
-      - Sending a test mail needs O(password) unless O(use_default_credentials=true) (the stored one cannot be read).
+      - A test before a write needs O(password) when the settings log in (a user name, no default credentials; the
+        stored password cannot be read). With V(always) on a run that writes nothing, Orchestrator tests its saved
+        settings (stored password included; on the Identity API when the access token names the organization).
+      - When the settings use O(host=smtp.office365.com) with a password login, every run gives one warning - Microsoft
+        disables Basic authentication for SMTP AUTH by default at the end of December 2026 and Orchestrator cannot
+        use OAuth; use a connector relay (O(authentication=none), port 25 to the tenant's MX endpoint).
     type: str
     choices: [never, on_change, always]
     default: never
   test_recipient:
     description:
-      - E-mail address that receives the test mail (see O(test_mail)).
+      - E-mail address that receives the test mail (see O(test_mail)). The same name in every module of the
+        collection.
     type: str
+    aliases: [recipient]
   alerts_key:
     description:
       - Orchestrator tenant setting that holds "Enable email alerts" on Identity-era servers. UiPath documents the
@@ -126,11 +136,15 @@ options:
     type: bool
     default: false
 notes:
-  - Validation before any request - O(port) between 1 and 65535; O(host) a host name or IP address without
-    scheme, port, whitespace or control characters; e-mail syntax of O(from_address) and of O(username) when
-    it contains C(@); no control characters (CR, LF) in O(from_display_name); O(enable_ssl) and
-    O(use_default_credentials) not both V(true); O(username) and O(password) required with
-    O(use_default_credentials=false); O(from_address) equal to O(username) unless O(allow_from_mismatch=true).
+  - Validation before any request - O(port) between 1 and 65535, and not 465 with O(enable_ssl=true); O(host) a host
+    name or IP address without scheme, port, whitespace or control characters; O(connection_timeout) 1 to 300000;
+    e-mail syntax of O(from_address) and of O(username) when it contains C(@); no control characters (CR, LF) in
+    O(from_display_name); O(authentication) consistent with the other login options; with the classic API
+    O(enable_ssl) and O(use_default_credentials) not both V(true); a password login (a user name) needs a password
+    (given, or stored with O(update_password=on_create)); a password needs a user name; O(from_address) equal to
+    O(username) unless O(allow_from_mismatch=true).
+  - What each O(authentication) choice stores per API, and the two meanings of C(UseDefaultCredentials) -
+    docs/API.md, "SMTP login". Provider setups - docs/providers.md; errors - docs/troubleshooting.md.
   - The same rules are checked again on the merged result (current values plus the task's options) before
     anything is written.
 seealso:
@@ -165,18 +179,17 @@ EXAMPLES = r'''
     test_mail: on_change
     test_recipient: ops@example.com
 
-- name: Anonymous internal relay at host level
+- name: Relay without login over STARTTLS at host level (a Microsoft 365 connector relay)
   infraops.uipath_orchestrator.orchestrator_mail_settings:
     orchestrator_url: https://orch.example.com
     orchestrator_username: admin
     orchestrator_password: "{{ host_admin_password }}"
     scope: host
-    use_default_credentials: true
-    enable_ssl: false
-    host: relay.example.local
+    authentication: none
+    enable_ssl: true
+    host: example-com.mail.protection.outlook.com
     port: 25
-    from_address: orchestrator@example.local
-    allow_from_mismatch: true
+    from_address: orchestrator@example.com
 
 - name: Organization settings through the Identity API with an external application
   infraops.uipath_orchestrator.orchestrator_mail_settings:
@@ -305,6 +318,49 @@ http_requests:
   returned: always
   type: int
   sample: 3
+authentication:
+  description:
+    - The SMTP login of the settings after the run, derived from the stored values - V(password), V(none) (no login)
+      or V(windows) (the service identity, classic API).
+  returned: success with O(state=present)
+  type: str
+  sample: none
+alerts:
+  description:
+    - Set when O(enable_alerts) was given on the Identity API but the tenant's settings have no O(alerts_key) - this
+      release has no tenant alerts toggle, so nothing was written. Also at the end of RV(summary).
+  returned: when the tenant has no alerts toggle
+  type: str
+  sample: "not written: this release has no tenant alerts toggle (Alerts.Email.Enabled not in the tenant settings)"
+written_fields:
+  description:
+    - Option names this run wrote (from the run's write journal; V(enable_alerts) for the tenant toggle). Also on a
+      failure, so a run that fails after a write still says what it changed. Never values.
+  returned: always (when a connection was made)
+  type: list
+  elements: str
+  sample: [host, port, password]
+journal:
+  description:
+    - Every request of this run that changed (or may have changed) settings, in order. Never values.
+  returned: always (when a connection was made)
+  type: list
+  elements: dict
+  contains:
+    action:
+      description: V(write) or V(delete).
+      type: str
+    request:
+      description: The call, for example V(POST UpdateBulk) or V(PUT identity /api/Setting).
+      type: str
+    fields:
+      description: The option names it wrote or deleted.
+      type: list
+      elements: str
+    outcome:
+      description: V(done), or V(unknown) when the request was sent but no answer says whether the server acted.
+      type: str
+  sample: [{action: write, request: PUT identity /api/Setting, fields: [host, port, from_address], outcome: done}]
 '''
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import settings_task

@@ -13,12 +13,17 @@ module: orchestrator_mail_test
 short_description: Send a test mail through UiPath Orchestrator's SMTP settings
 version_added: 1.0.0
 description:
-  - Asks Orchestrator to send a test mail to O(recipient) with the given SMTP settings (classic
+  - Asks Orchestrator to send a test mail to O(test_recipient) (classic
     C(POST /odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting), Identity
     C(POST {identity_url}/api/Setting/VerifySmtpSettings)). Nothing is saved.
-  - SMTP options not given are taken from the stored settings (one read). The stored password cannot be read, so
-    O(password) is required unless O(use_default_credentials) is (or is stored as) V(true).
-  - The classic body is C({sendTo, smtpSettingModel}); the Identity body is C({recipient, smtpSettings}) with
+  - With only O(test_recipient) (no SMTP option, no O(authentication)) Orchestrator tests its B(saved) settings, stored
+    password included, as UiPath's CLI C(uip admin smtp test --recipient) does - no read and no password needed. On
+    the Identity API that body has no partition, so when the access token does not name the organization of O(scope),
+    the stored values are tested as custom settings instead (RV(tested) is V(stored)).
+  - With any SMTP option given it tests those values (B(custom)), the others taken from the stored settings (one read);
+    the stored password cannot be read, so O(password) is required when the values log in (a user name without
+    default credentials), not for a relay without login.
+  - The classic body is C({sendTo[, smtpSettingModel]}); the Identity body is C({recipient[, smtpSettings]}) with
     camelCase SMTP fields, as UiPath's API description of VerifySmtpSettings gives it (docs/API.md).
   - Never reports C(changed). Fails with the server's SMTP error text when the mail is not accepted.
 author:
@@ -39,11 +44,13 @@ attributes:
     details:
       - Changes nothing, nothing to diff.
 options:
-  recipient:
+  test_recipient:
     description:
-      - E-mail address the test mail is sent to.
+      - E-mail address the test mail is sent to. The same name in every module of the collection; V(recipient) is
+        kept as an alias.
     type: str
     required: true
+    aliases: [recipient]
   scope:
     description:
       - Whose stored settings fill the SMTP options not given, and which API endpoint is used; see
@@ -61,26 +68,32 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Send a test mail with the stored settings and the SMTP password
+- name: Does the mail Orchestrator has saved work right now? (no SMTP password needed)
   infraops.uipath_orchestrator.orchestrator_mail_test:
     orchestrator_url: https://orch.example.com
     orchestrator_username: admin
     orchestrator_password: "{{ orchestrator_admin_password }}"
-    recipient: ops@example.com
+    test_recipient: ops@example.com
+
+- name: Test a new SMTP password before saving it (custom test; other fields from the stored settings)
+  infraops.uipath_orchestrator.orchestrator_mail_test:
+    orchestrator_url: https://orch.example.com
+    orchestrator_username: admin
+    orchestrator_password: "{{ orchestrator_admin_password }}"
+    test_recipient: ops@example.com
     password: "{{ smtp_password }}"
 
-- name: Test an anonymous relay before saving it
+- name: Test a relay without login before saving it
   infraops.uipath_orchestrator.orchestrator_mail_test:
     orchestrator_url: https://orch.example.com
     orchestrator_username: admin
     orchestrator_password: "{{ orchestrator_admin_password }}"
-    recipient: ops@example.com
+    test_recipient: ops@example.com
+    authentication: none
     host: relay.example.local
     port: 25
-    use_default_credentials: true
-    enable_ssl: false
+    enable_ssl: true
     from_address: orchestrator@example.local
-    allow_from_mismatch: true
 '''
 
 RETURN = r'''
@@ -94,10 +107,18 @@ accepted:
   type: bool
   sample: true
 recipient:
-  description: The recipient of the test mail.
+  description: The recipient of the test mail (O(test_recipient)).
   returned: success
   type: str
   sample: ops@example.com
+tested:
+  description:
+    - What was tested - V(saved) (the instance's saved settings), V(custom) (the given values over the stored ones)
+      or V(stored) (the stored values sent as custom settings, when a saved-settings test could not reach the
+      organization).
+  returned: success
+  type: str
+  sample: saved
 api:
   description: The settings API used (V(classic) or V(identity)).
   returned: success

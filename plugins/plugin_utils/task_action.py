@@ -28,9 +28,10 @@ import traceback
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.errors import RequiredError, UnsupportedError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import apply_env_fallbacks
+from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._connection import ENV_VARS, apply_env_fallbacks
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._errors import one_line
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._secrets import scrub_data
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.task_support import (
@@ -84,11 +85,26 @@ class TaskAction(ActionBase):
                         self._play_context.diff, self._task.action)
 
 
-def run_task(task, args, environ, check_mode, diff, action_name):
+def _core_error(validation, action_name, names):
+    """ansible-core's first argument-spec error, worded as a module process words it (``Unsupported parameters
+    for (...) module: ...``); with ``names`` (the role's variables) a missing option names the variable."""
+    error = validation.errors[0]
+    if isinstance(error, UnsupportedError):
+        return 'Unsupported parameters for (%s) module: %s' % (action_name, error.msg)
+    if names and isinstance(error, RequiredError):
+        missing = [m.strip() for m in error.msg.split(':', 1)[-1].split(',')]
+        env = ENV_VARS.get(missing[0])
+        return '%s: required%s' % (names.get(missing[0], missing[0]),
+                                   ' (or the environment variable %s)' % env if env else '')
+    return validation.error_messages[0]
+
+
+def run_task(task, args, environ, check_mode, diff, action_name, option_names=None):
     """Validate ``args`` with the task's argument spec, run it, and return the censored result.
 
     ``task`` is a ``Task`` (or a task module defining ``TASK``). ansible-core checks the argument spec; the task's
     rules and every other rule are checked by the one validator inside :func:`execute`, as in the module runner.
+    ``option_names`` (option -> the caller's name, e.g. the role's variables) words failures in those names.
     """
     task = as_task(task)
     spec = task.argument_spec()
@@ -103,10 +119,10 @@ def run_task(task, args, environ, check_mode, diff, action_name):
         if option.get('no_log') and isinstance(value, str) and value:
             no_log_values.add(value)
     if validation.error_messages:
-        msg = one_line(validation.error_messages[0], 2000)
+        msg = one_line(_core_error(validation, action_name, option_names), 2000)
         return scrub_data(dict(failed=True, changed=False, msg=msg), no_log_values)
 
-    ctx = TaskContext(check_mode=check_mode, diff=diff, no_log_values=no_log_values)
+    ctx = TaskContext(check_mode=check_mode, diff=diff, no_log_values=no_log_values, option_names=option_names)
     try:
         result = execute(task, params, ctx)
     except Exception as exc:  # pylint: disable=broad-except

@@ -39,9 +39,9 @@ SECRETS = (SMTP_PASSWORD, ORCH_PASSWORD, CLIENT_SECRET)
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unr>\d+)"
                       r"\s+failed=(?P<failed>\d+)", re.M)
 # The role's closing summary: one line per instance, printed by that instance's own host.
-SUMMARY_RE = re.compile(r'"(?P<host>[^":\s]+): api=(?P<api>\S+) scope=(?P<scope>\S+) '
+SUMMARY_RE = re.compile(r'"?(?P<host>[^":\s]+): api=(?P<api>\S+) scope=(?P<scope>\S+) '
                         r'(?P<what>changed|deleted)=\[(?P<changed>[^\]]*)\](?P<check> \(check mode\))? '
-                        r'test mail: (?P<mail>[^"]*)"')
+                        r'test mail: (?P<mail>[^"\n]*)"?', re.M)
 
 
 def _ansible_bin(name):

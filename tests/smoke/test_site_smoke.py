@@ -94,13 +94,13 @@ def write_inventory(path, emulators, catcher):
     return path
 
 
-def ansible_playbook(inventory, *args):
+def ansible_playbook(inventory, *args, playbook="site.yml"):
     exe = BIN / "ansible-playbook"
     assert exe.exists(), "no ansible-playbook next to %s" % sys.executable
     env = dict(os.environ)
     env.update({"PATH": str(BIN) + os.pathsep + env.get("PATH", ""), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "PYTHONUNBUFFERED": "1"})
-    cmd = [str(exe), "-i", str(inventory), "site.yml", *args]
+    cmd = [str(exe), "-i", str(inventory), playbook, *args]
     proc = subprocess.run(cmd, cwd=str(REPO), env=env, capture_output=True, text=True, timeout=300, check=False)
     return Run(list(args), proc)
 
@@ -128,6 +128,11 @@ def runs(emulators, catcher, tmp_path_factory):
     step("check", "--check", "--diff", "-e", json.dumps({"smtp_mail_from_display_name": PENDING_NAME}))
     out["stored_after_check"] = {api: _stored(emulators[api], api) for api in APIS}
     step("bad", "-e", json.dumps({"smtp_mail_port": 70000}))
+    step("typo", "-e", json.dumps({"smtp_mail_prot": 2525}))
+    report_dir = tmp_path_factory.mktemp("drift")
+    out["drift"] = ansible_playbook(inv, "-e", json.dumps({"smtp_mail_drift_report_dir": str(report_dir)}),
+                                    playbook="playbooks/drift_report.yml")
+    out["drift_dir"] = report_dir
     return out
 
 
@@ -198,3 +203,49 @@ def test_bad_port_fails_with_one_line_naming_it(runs):
 def test_no_secret_in_output(runs, run):
     leaked = [name for name, value in SECRETS.items() if value in runs[run].output]
     assert not leaked, "%s printed by ansible-playbook %s" % (leaked, " ".join(runs[run].args))
+
+
+# -- no warning from the collection on any path, except the ones given on purpose --------------------------------
+WARNING_RE = re.compile(r"^\[(?:DEPRECATION )?WARNING\]:.*$|^DEPRECATION WARNING.*$|^\[DEPRECATION WARNING\].*$", re.M)
+ON_PURPOSE = (
+    re.compile(r"^\[WARNING\]: smtp_mail_\w+: unknown variable"),  # a typo in a role variable
+    re.compile(r"Basic auth", re.I),  # the office365 Basic-auth retirement (settings task)
+)
+
+
+def _unexpected_warnings(run):
+    return [line for line in WARNING_RE.findall(run.output) if not any(p.search(line) for p in ON_PURPOSE)]
+
+
+@pytest.mark.parametrize("run", ["first", "second", "check", "bad", "typo", "drift"])
+def test_no_deprecation_or_other_warning(runs, run):
+    assert "DEPRECATION" not in runs[run].output, runs[run]
+    assert not _unexpected_warnings(runs[run]), runs[run]
+
+
+def test_typo_warns_once_with_the_suggestion(runs):
+    typo = runs["typo"]
+    assert typo.rc == 0, typo
+    lines = [line for line in WARNING_RE.findall(typo.output) if "smtp_mail_prot" in line]
+    assert len(lines) == 1, typo
+    text = " ".join(typo.output.split())  # older cores wrap long warnings
+    start = text.index("smtp_mail_prot: unknown variable")
+    warning = text[start:start + 300]
+    assert "did you mean smtp_mail_port?" in warning and all(h in warning for h in HOST.values()), warning
+
+
+def test_bad_value_fails_once_not_rescued(runs):
+    bad = runs["bad"]
+    for host in HOST.values():
+        assert bad.recap()[host]["failed"] == 1, bad
+        assert len(re.findall(r"^fatal: \[%s\]" % re.escape(host), bad.stdout, re.M)) == 1, bad
+    assert "rescued=1" not in bad.stdout, bad
+    assert "smtp_mail_port: must be an integer between 1 and 65535 (got 70000)" in bad.stdout, bad
+
+
+def test_drift_report_run(runs):
+    drift = runs["drift"]
+    assert drift.rc == 0, drift
+    assert all(v["changed"] == 0 and v["failed"] == 0 for v in drift.recap().values()), drift
+    data = json.loads((runs["drift_dir"] / "drift-report.json").read_text())
+    assert sorted(r["instance"] for r in data["instances"]) == sorted(HOST.values()), data

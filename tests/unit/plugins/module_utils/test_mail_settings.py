@@ -50,8 +50,9 @@ BAD = [
     ("password-crlf", {"password": "pw\r\nx"}, "password"),
     ("password-mask", {"password": API_MASK}, "password"),
     ("password-display-mask", {"password": "********"}, "password"),
-    ("ssl-and-default-creds", {"enable_ssl": True, "use_default_credentials": True}, "enable_ssl"),
-    ("no-username", {"use_default_credentials": False, "password": "x"}, "username"),
+    ("no-username", {"use_default_credentials": False, "username": "", "password": "x"}, "username"),
+    ("implicit-tls", {"port": 465, "enable_ssl": True}, "port"),
+    ("timeout-above-uipath-range", {"connection_timeout": 300001}, "connection_timeout"),
     ("no-password-always", {"use_default_credentials": False, "username": "a@example.com",
                             "from_address": "a@example.com"}, "password"),
     ("empty-password", {"use_default_credentials": False, "username": "a@example.com", "password": ""}, "password"),
@@ -125,7 +126,7 @@ def test_from_mismatch_ignored_with_default_credentials():
 def test_merged_ssl_against_stored_default_credentials():
     current, pw_set = decode_settings({"Abp.Net.Mail.Smtp.UseDefaultCredentials": "true"}, "classic")
     with pytest.raises(ValidationError, match=r"^use_default_credentials: "):
-        validate_merged(current, {"enable_ssl": True}, pw_set)
+        validate_merged(current, {"enable_ssl": True}, pw_set, api="classic")
 
 
 def test_merged_from_mismatch_with_stored_username():
