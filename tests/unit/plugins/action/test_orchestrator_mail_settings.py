@@ -5,8 +5,6 @@ connection, ``_execute_module`` otherwise, and the write journal in success and 
 No ``__init__.py``: pytest (tests/unit/conftest.py puts the collection on sys.path) and ansible-test units both
 collect it."""
 import json
-import os
-import sys
 from unittest.mock import MagicMock
 
 import pytest
@@ -21,20 +19,12 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.action.orchestrato
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import settings_task
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import Task
 
-from fake_server import Fake  # noqa: E402
 
 SMTP_PW = "Smtp-Secret-42"
 CONN = {"orchestrator_username": "admin", "orchestrator_password": "admin-pw", "retry_delay": 0.0, "retries": 0,
         "api": "classic"}
 RELAY = {"use_default_credentials": False, "enable_ssl": True, "host": "smtp.example.com", "port": 587,
          "username": "robots@example.com", "password": SMTP_PW, "from_address": "robots@example.com"}
-
-
-@pytest.fixture
-def fake():
-    f = Fake()
-    yield f
-    f.stop()
 
 
 def make_plugin(cls, args, check_mode=False, diff=False, transport="local", become=False):

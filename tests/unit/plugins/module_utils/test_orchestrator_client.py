@@ -18,13 +18,6 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils.setti
 from fake_server import Fake
 
 
-@pytest.fixture
-def fake():
-    f = Fake()
-    yield f
-    f.stop()
-
-
 def params(url, **over):
     p = dict(orchestrator_url=url, tenant="Default", orchestrator_username="admin", orchestrator_password="admin-pw",
              token=None, client_id=None, client_secret=None, scopes=["OR.Settings", "PM.Setting"],

@@ -34,13 +34,6 @@ def idfake():
     f.stop()
 
 
-@pytest.fixture
-def fake():
-    f = Fake()
-    yield f
-    f.stop()
-
-
 def _params(url, **over):
     p = dict(orchestrator_url=url, tenant="Default", orchestrator_username=None, orchestrator_password=None,
              token=None, client_id="ansible", client_secret="client-secret-value", scopes=["OR.Settings", "PM.Setting"],

@@ -8,27 +8,13 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils impor
     test_mail_task as orchestrator_mail_test)
 from ansible_collections.infraops.uipath_orchestrator.plugins.plugin_utils.task_action import run_task
 
-from fake_server import Fake, MASK, ORG
+from fake_server import MASK, ORG
 
 SMTP_PW = "Smtp-Secret-42"
 CONN = {"orchestrator_username": "admin", "orchestrator_password": "admin-pw", "retry_delay": 0.0}
 GMAIL = {"enable_alerts": True, "use_default_credentials": False, "enable_ssl": True, "host": "smtp.gmail.com",
          "port": 587, "username": "robots@example.com", "password": SMTP_PW, "from_address": "robots@example.com",
          "from_display_name": "Orchestrator"}
-
-
-@pytest.fixture
-def fake():
-    f = Fake()
-    yield f
-    f.stop()
-
-
-@pytest.fixture
-def fake_id():
-    f = Fake(identity=True)
-    yield f
-    f.stop()
 
 
 def run(task, args, capsys, check=False, diff=False):

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import settings_task
 from ansible_collections.infraops.uipath_orchestrator.plugins.plugin_utils.task_action import run_task
 
-from fake_server import Fake, ORG
+from fake_server import ORG
 
 SMTP_PW = "Smtp-Secret-42"
 CONN = {"orchestrator_username": "admin", "orchestrator_password": "admin-pw", "retry_delay": 0.0, "retries": 0}
@@ -23,20 +23,6 @@ ORG_ROWS = {"Email.Smtp.UseDefaultCredentials": "false", "Email.Smtp.EnableSsl":
             "Email.Smtp.Host": "smtp.org.example", "Email.Smtp.Port": "587", "Email.Smtp.Domain": "CORP",
             "Email.Smtp.UserName": "robots@example.com", "Email.Smtp.Password": SMTP_PW,
             "Email.Smtp.FromEmail": "robots@example.com"}
-
-
-@pytest.fixture
-def fake():
-    f = Fake()
-    yield f
-    f.stop()
-
-
-@pytest.fixture
-def fake_id():
-    f = Fake(identity=True)
-    yield f
-    f.stop()
 
 
 def settings(args, check=False):

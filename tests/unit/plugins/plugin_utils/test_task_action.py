@@ -5,25 +5,16 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils import info_task, settings_task
 from ansible_collections.infraops.uipath_orchestrator.plugins.plugin_utils.task_action import run_task
 
-from fake_server import Fake
 
 SMTP_PW = "Smtp-Secret-42"
 CONN = {"orchestrator_username": "admin", "orchestrator_password": "admin-pw", "retry_delay": 0.0, "api": "classic"}
 RELAY = {"use_default_credentials": False, "enable_ssl": False, "host": "smtp.example.com", "port": 587,
          "username": "robots@example.com", "password": SMTP_PW, "from_address": "robots@example.com"}
 MODULES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "modules")
-
-
-@pytest.fixture
-def fake():
-    f = Fake()
-    yield f
-    f.stop()
 
 
 def apply(fake, check=False, **kw):
