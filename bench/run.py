@@ -15,6 +15,7 @@ and counted from every emulator's request log (cleared before each phase):
   floor_debug   (f) bench/floor_debug.yml: one ansible.builtin.debug per host (no module process: the true floor)
   noop_noargspec (g) bench/role_action.yml: the role's one task without the role (no argument-spec validation)
   module_task   (h) bench/module_task.yml: orchestrator_mail_settings as one play task, literal arguments
+  noop_core_argspec (i) bench/role_core_argspec.yml: the role under `roles:`, with ansible-core's argument-spec task
 
 Prints a table, ``ratio`` lines per N (noop/debug-floor, noop/ping-floor, baseline/noop, requests per instance)
 and ``target`` lines at N=50. Runs with the Python (and so the ansible-core) that runs it:
@@ -55,12 +56,15 @@ PHASES = [
      {"writes_per_instance": 0, "changed_hosts": 0}),
     ("module_task", "(h) no-op, settings module as one play task", "module_task", [],
      {"writes_per_instance": 0, "changed_hosts": 0}),
+    ("noop_core_argspec", "(i) no-op, role under roles: (core's argspec task)", "role_core_argspec", [],
+     {"writes_per_instance": 0, "changed_hosts": 0}),
 ]
 
-RATIO_PHASES = ("noop", "baseline", "floor", "floor_debug", "noop_noargspec", "module_task")
+RATIO_PHASES = ("noop", "baseline", "floor", "floor_debug", "noop_noargspec", "module_task", "noop_core_argspec")
 TARGETS_AT = (50, 200)
 #: (phase, its limit as a multiple of the debug floor) - wall time and CPU seconds, at every N of TARGETS_AT
-FLOOR_TARGETS = (("noop", 2.5, "role no-op (with its argument-spec validation)"),
+FLOOR_TARGETS = (("noop", 2.5, "role no-op (site.yml: the role checks its argument spec itself)"),
+                 ("noop_core_argspec", 2.5, "role no-op under roles: (ansible-core's argument-spec task)"),
                  ("noop_noargspec", 2.0, "role no-op without argument-spec validation"),
                  ("module_task", 1.5, "settings module as one play task"))
 RECAP_RE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
@@ -300,7 +304,7 @@ def print_ratios_and_targets(all_results, total_elapsed):
             print(f"ratio N={n} noop/ping-floor = {ratio_text(noop, ping)}")
         if noop and base:
             print(f"ratio N={n} uri-baseline/noop = {ratio_text(base, noop)}")
-        for phase in ("noop_noargspec", "module_task"):
+        for phase in ("noop_noargspec", "module_task", "noop_core_argspec"):
             x = wall(res, phase)
             if x and debug:
                 print(f"ratio N={n} {phase}/debug-floor = {ratio_text(x, debug)}")
@@ -319,7 +323,7 @@ def print_ratios_and_targets(all_results, total_elapsed):
             parts.append(f"noop/ping-floor = {noop / ping:.2f}")
         if noop and base:
             parts.append(f"uri-baseline/noop = {base / noop:.2f}")
-        for phase in ("noop_noargspec", "module_task"):
+        for phase in ("noop_noargspec", "module_task", "noop_core_argspec"):
             x = wall(all_results[n], phase, "cpu")
             if x and debug:
                 parts.append(f"{phase}/debug-floor = {x / debug:.2f}")
@@ -396,7 +400,8 @@ def main(argv=None):
     workdir.mkdir(parents=True, exist_ok=True)
     playbooks = {"role": (REPO / args.playbook).resolve(), "baseline": HERE / "baseline_uri.yml",
                  "floor": HERE / "floor.yml", "floor_debug": HERE / "floor_debug.yml",
-                 "role_action": HERE / "role_action.yml", "module_task": HERE / "module_task.yml"}
+                 "role_action": HERE / "role_action.yml", "module_task": HERE / "module_task.yml",
+                 "role_core_argspec": HERE / "role_core_argspec.yml"}
     print(f"# bench: sizes={args.sizes} forks={args.forks} rounds={args.repeat} "
           f"(ratio phases {max(args.repeat, args.ratio_repeat)}) phases={','.join(args.phases)} "
           f"emulator profile {args.profile}, smtp_mail_api={args.api or '(role default)'}; "

@@ -148,9 +148,14 @@ class ActionModule(TaskAction):
         return res
 
     def _test_only(self, params, names, task_vars):
-        """Test the SAVED settings: only the recipient (and the connection) go to orchestrator_mail_test."""
+        """Test the SAVED settings: only the recipient (and the connection) go to orchestrator_mail_test.
+
+        When smtp_mail_password is set it goes too: the stored values are then tested with it, which also works
+        where the API cannot test the saved settings of the partition (an Identity token naming no organization).
+        """
         spec = test_mail_task.TASK.argument_spec()
-        args = dict((k, v) for k, v in params.items() if k in spec and k not in _FIELD_OPTIONS)
+        args = dict((k, v) for k, v in params.items()
+                    if k in spec and (k not in _FIELD_OPTIONS or (k == 'password' and v)))
         names = dict(names)
         names['recipient'] = names['test_recipient'] = 'smtp_mail_test_recipient'
         if not args.get('test_recipient'):
