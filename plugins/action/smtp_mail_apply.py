@@ -27,7 +27,7 @@ _PLAIN = (int, float, bool, type(None))
 def _needs_template(value):
     """True when the value holds a template or is not plain data (e.g. a vault-encrypted value)."""
     if isinstance(value, str):
-        return '{' in value or not isinstance(value, str)
+        return '{' in value
     if isinstance(value, _PLAIN):
         return False
     if isinstance(value, (list, tuple)):
