@@ -31,9 +31,6 @@ from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._vali
     check_rules,
     label_text,
 )
-from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._validation import (
-    check_scope as _check_scope_rule,
-)
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._journal import WriteJournal, journal_for, report
 from ansible_collections.infraops.uipath_orchestrator.plugins.module_utils._task_contract import as_task
 
@@ -96,17 +93,6 @@ class TaskState(object):
             extra['api'] = self.api
         extra['msg'] = msg
         return report(extra, journal, failed=True)
-
-
-def check_scope(params, scope):
-    """Scope/api consistency that needs no request. Returns the given Identity partition (or None).
-
-    Without ``organization_id`` the organization is found after login (see :func:`discover_organization`).
-    """
-    _check_scope_rule(params, scope)  # the rule lives in _validation
-    if scope == 'host':
-        return None
-    return params.get('organization_id') or None
 
 
 def effective_scope(api_obj, scope):

@@ -1,4 +1,4 @@
-"""Provider setups of issue 19 end to end, from the role: ansible-playbook against both emulated APIs and a catcher
+"""Provider setups end to end, from the role: ansible-playbook against both emulated APIs and a catcher
 that requires STARTTLS (a throw-away test CA the emulators trust).
 
 The presets' real host names (smtp.office365.com, <domain>.mail.protection.outlook.com, smtp-relay.gmail.com) cannot

@@ -402,7 +402,7 @@ def test_local_inventory_targets_both_emulator_profiles():
     assert hv["orch-2023-10"]["smtp_mail_organization_id"] == ORG_ID
 
 
-# -- issue 20: the new-user run ----------------------------------------------------------------------------------
+# -- a new user's run: bad values ----------------------------------------------------------------------------------
 NEW_USER_CASES = [
     # (class, role variables of the bad host, words the one line must contain)
     ("range", {"smtp_mail_port": 70000}, "smtp_mail_port: must be an integer between 1 and 65535"),

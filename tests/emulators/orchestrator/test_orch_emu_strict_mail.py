@@ -1,4 +1,4 @@
-"""Issue 19 (emulator as strict as the servers): Identity PUT needs Host+Port+FromEmail together, custom test
+"""The emulator as strict as the servers: Identity PUT needs Host+Port+FromEmail together, custom test
 mails need the password unless no login is configured, "recipient only" tests the saved settings, the sender
 sends no AUTH without a login and detects implicit TLS quickly, profiles 2024.10 / 2025.10, and the Web API 20
 error names of a failed test mail."""
@@ -170,16 +170,14 @@ def test_no_starttls_without_enable_ssl(emu23, smtp_factory, tls_server_context)
     assert sink.messages[0]["tls"] is False
 
 
-class _TlsFirstServer:
-    """An SMTPS (implicit TLS) listener: TLS handshake first, then the 220 greeting."""
+class _LoopbackServer:
+    """A listener on a free 127.0.0.1 port; each connection goes to ``_one`` in its own thread."""
 
-    def __init__(self, tls_context):
-        self.ctx = tls_context
+    def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
         self.port = self.sock.getsockname()[1]
-        self.handshakes = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
@@ -191,6 +189,21 @@ class _TlsFirstServer:
             threading.Thread(target=self._one, args=(conn,), daemon=True).start()
 
     def _one(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        self.sock.close()
+
+
+class _TlsFirstServer(_LoopbackServer):
+    """An SMTPS (implicit TLS) listener: TLS handshake first, then the 220 greeting."""
+
+    def __init__(self, tls_context):
+        self.ctx = tls_context
+        self.handshakes = 0
+        super().__init__()
+
+    def _one(self, conn):
         conn.settimeout(20)
         try:
             with self.ctx.wrap_socket(conn, server_side=True) as tls:
@@ -200,29 +213,14 @@ class _TlsFirstServer:
         except OSError:
             conn.close()
 
-    def close(self):
-        self.sock.close()
 
-
-class _SlowGreetingServer:
+class _SlowGreetingServer(_LoopbackServer):
     """A plaintext SMTP server that greets only after ``delay`` seconds (a greet pause), then accepts a mail."""
 
     def __init__(self, delay=2.0):
         self.delay = delay
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
         self.messages = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def _one(self, conn):
         conn.settimeout(20)
@@ -256,9 +254,6 @@ class _SlowGreetingServer:
             pass
         finally:
             conn.close()
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

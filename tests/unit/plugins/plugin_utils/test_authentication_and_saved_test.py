@@ -1,4 +1,4 @@
-"""Issue 19 at module level against the emulator: the authentication choice per API, a relay without login over
+"""Logins, relays and saved-settings tests at module level against the emulator: the authentication choice per API, a relay without login over
 STARTTLS, the Identity pair EnableSsl + UseDefaultCredentials, refusals before any request, the office365 warning,
 testing the saved settings, and the alerts toggle only where the tenant has the key."""
 import pytest

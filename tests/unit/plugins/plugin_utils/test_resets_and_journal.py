@@ -1,4 +1,4 @@
-"""Issue 18 defects 1-3 against the scripted fake (fake_server.py), through both runners: a classic reset never
+"""Resets and the write journal against the scripted fake (fake_server.py), through both runners: a classic reset never
 reaches the Host, an Identity reset removes the credentials first, and every failure after a write says so
 (changed, written_fields / deleted_fields from the write journal)."""
 import json

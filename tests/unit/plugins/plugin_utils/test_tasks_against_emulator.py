@@ -93,7 +93,7 @@ def test_automation_suite_host_admin_writes_the_host_level_settings():
         emu.stop()
 
 
-# --- check mode predicts the real run of state=absent (issue 20 item 5)
+# --- check mode predicts the real run of state=absent
 def test_classic_reset_without_delete_bulk_is_refused_the_same_in_check_mode():
     emu = start_orchestrator(profile="2020.10")  # Web API 11: no DeleteBulk
     try:
