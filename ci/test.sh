@@ -25,12 +25,17 @@ stage() { # name, command...
 }
 
 # A stage must leave no process behind: an emulator, catcher, pytest or ansible process started from this
-# checkout that outlives its stage counts as a failure (it is listed, not killed).
+# checkout that outlives its stage counts as a failure (it is listed, not killed). Processes that match before
+# the run starts (whatever launched it, another job) and this script's own ancestors are not the run's.
+watched='emulators[./]|pytest|ansible-(playbook|test)|molecule'
+preexisting=" $(pgrep -f "$watched" | tr '\n' ' ') "
 no_leftovers() { # stage name
   local pid cmd left=()
   sleep 1   # a teardown's SIGTERM may still be on its way
-  for pid in $(pgrep -f 'emulators[./]|pytest|ansible-(playbook|test)|molecule' || true); do
+  for pid in $(pgrep -f "$watched" || true); do
     [ "$pid" = "$$" ] && continue
+    [[ "$preexisting" == *" $pid "* ]] && continue
+    is_descendant "$$" "$pid" && continue
     [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$PWD" ] || [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$PWD"/* ]] || continue
     [ -n "${bg_pid:-}" ] && is_descendant "$pid" "$bg_pid" && continue   # the background job's own work
     cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)
