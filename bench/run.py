@@ -82,8 +82,8 @@ def parse_args(argv):
     p.add_argument("--phases", default=",".join(ph[0] for ph in PHASES),
                    help="comma-separated subset of: " + ", ".join(ph[0] for ph in PHASES))
     p.add_argument("--playbook", default="playbooks/smtp_mail.yml", help="the role's playbook (repo-relative)")
-    p.add_argument("--emulator-root", default=str(REPO),
-                   help="directory containing the emulators package (default: the repository)")
+    p.add_argument("--emulator-root", default=str(REPO / "tests" / "lab"),
+                   help="directory containing the emulators package (default: tests/lab)")
     p.add_argument("--profile", default="2020.10", choices=["2020.10", "2023.10"],
                    help="emulator profile: 2020.10 = classic API only (default); 2023.10 = Identity API too "
                         "(the inventory then uses scope organization with the seed organization)")

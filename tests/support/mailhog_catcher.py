@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+LAB_DIR = REPO_ROOT / "tests" / "lab"  # holds the emulators package
 READY_RE = re.compile(r"^mailhog-catcher ready smtp=(?P<smtp>\S+) api=(?P<api>\S+)\s*$")
 READY_TIMEOUT = 15.0
 
@@ -94,11 +95,10 @@ def start_mailhog(*extra_args: str, env: Optional[Dict[str, str]] = None) -> Cat
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env["PYTHONUNBUFFERED"] = "1"
-    full_env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "emulators.mailhog",
            "-smtp-bind-addr", "127.0.0.1:0", "-api-bind-addr", "127.0.0.1:0", "--x-exit-with-stdin", *extra_args]
     # stdin is a pipe only this process holds: when it ends, however it ends, the catcher stops too
-    proc = subprocess.Popen(cmd, cwd=str(REPO_ROOT), env=full_env, text=True, stdin=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=str(LAB_DIR), env=full_env, text=True, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines: "queue.Queue[Optional[str]]" = queue.Queue()
     stderr_lines: List[str] = []

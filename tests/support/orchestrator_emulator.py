@@ -1,4 +1,4 @@
-"""Start the Orchestrator API emulator (emulators/orchestrator) as a real process for tests.
+"""Start the Orchestrator API emulator (tests/lab/emulators/orchestrator) as a real process for tests.
 
     with start_orchestrator(profile="2023.10") as emu:
         requests.get(emu.url + "/odata/Settings", ...)
@@ -22,6 +22,8 @@ import urllib.parse
 import urllib.request
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB_DIR = os.path.join(REPO_ROOT, "tests", "lab")  # holds the emulators package
+DEFAULT_SEED = os.path.join(LAB_DIR, "emulators", "orchestrator", "default_seed.json")
 READY_PREFIX = "orchestrator-emulator ready "
 
 
@@ -192,7 +194,7 @@ def start_orchestrator(*extra_args, profile="2020.10", env=None, seed=None, ssl_
     if env:
         full_env.update(env)
     # stdin is a pipe only this process holds: when it ends, however it ends, the emulator stops too
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=full_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=LAB_DIR, env=full_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()
 

@@ -1,4 +1,4 @@
-"""SMTP behaviour with smtplib: MailHog defaults (mailhog/smtp) and the extensions (emulators/mailhog/README.md)."""
+"""SMTP behaviour with smtplib: MailHog defaults (mailhog/smtp) and the extensions (tests/lab/emulators/mailhog/README.md)."""
 import base64
 import smtplib
 import ssl

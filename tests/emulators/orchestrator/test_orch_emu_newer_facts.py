@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from orch_emu_helpers import BULK, MASK, ORG_ID, bearer, client_token, login, with_trio
-from tests.support.orchestrator_emulator import REPO_ROOT, start_orchestrator
+from tests.support.orchestrator_emulator import DEFAULT_SEED, REPO_ROOT, start_orchestrator
 
 DELETE_BULK = "/odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk"
 SETTING = "/identity/api/Setting"
@@ -177,7 +177,7 @@ def test_delete_bulk_permissions_and_validation(emu23):
 
 def test_delete_bulk_needs_settings_delete_permission(tmp_path):
     import json
-    seed = json.loads(open(REPO_ROOT + "/emulators/orchestrator/default_seed.json").read())
+    seed = json.loads(open(DEFAULT_SEED).read())
     seed["tenants"]["Default"]["users"]["editor"] = {"password": "pw", "permissions": ["Settings.View",
                                                                                         "Settings.Edit"]}
     (tmp_path / "seed.json").write_text(json.dumps(seed))

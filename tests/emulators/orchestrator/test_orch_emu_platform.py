@@ -1,13 +1,12 @@
 """JWT access tokens with prt_id, the portal endpoint and the automation-suite / cloud URL layouts."""
 import base64
 import json
-import os
 
 import pytest
 import requests
 
 from orch_emu_helpers import ORG_ID, bearer, client_token, login, with_trio
-from tests.support.orchestrator_emulator import REPO_ROOT, jwt_claims, start_orchestrator
+from tests.support.orchestrator_emulator import DEFAULT_SEED, jwt_claims, start_orchestrator
 
 SETTING = "/api/Setting"
 PORTAL_INFO = "/portal_/api/filtering/leftnav/tenantsAndOrganizationInfo"
@@ -179,7 +178,7 @@ def test_portal_only_on_platform_profiles(emu23):
 
 
 def test_platform_org_of_token_must_match_url(tmp_path):
-    seed = json.load(open(os.path.join(REPO_ROOT, "emulators", "orchestrator", "default_seed.json")))
+    seed = json.load(open(DEFAULT_SEED))
     seed["organizations"].append({"name": "Other", "id": "6e6f7267-0000-4000-8000-000000000002"})
     seed["tenants"]["Ops"] = {"organization": "Other", "users": {}}
     path = tmp_path / "seed.json"
