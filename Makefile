@@ -1,7 +1,7 @@
 # Entry points (public names). Every target creates/refreshes the pinned venv it uses first.
 #   make bench CORE=2.16        the benchmark on another ansible-core line (its matrix venv build/matrix/2.16)
 #   make bench VENV=path        ... or with any venv that has ansible-core
-#   make matrix [CORE=2.16]     the smoke suite on every ansible-core line (or one)
+#   make matrix [CORE=2.16]     unit tests and integration targets on every ansible-core line (or one)
 .PHONY: venv demo test lint unit integration reliability sanity molecule matrix images bench ee ee-test clean
 
 CORE ?=

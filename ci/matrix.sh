@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The ansible-core matrix: for each line in requirements/lines.txt (or the lines given as arguments), a venv
-# build/matrix/<line>/ with that core and the smoke suite's pins (requirements/locks/core-<line>.txt, cached by a
-# hash of its pins, see ci/venv.sh), then the smoke suite with that venv's pytest and ansible-playbook:
-#   tests/unit  +  tests/smoke (site.yml against both emulated APIs and the mail catcher); on the oldest and the
-#   newest line the unit tests and the integration targets run through `ansible-test` (ci/ansible_test.sh)
+# build/matrix/<line>/ with that core and the test pins (requirements/locks/core-<line>.txt, cached by a hash of
+# its pins, see ci/venv.sh), then, with that venv's ansible-core:
+#   the oldest and the newest line: `ansible-test units` and `ansible-test integration` (every target), as a
+#     contributor runs them (ci/ansible_test.sh);
+#   the lines between: the unit tests through pytest and the role's target (`ansible-test integration
+#     smtp_mail_role`: site.yml as a user runs it, against both emulated APIs and the mail catcher).
 # Prints a table  core | python | result | seconds  and ends with the line
 #   matrix: N passed, N failed
 # A line whose Python is not installed is reported as skipped (not counted). Exit status non-zero when a line
 # failed. MATRIX_JOBS (default 2) venvs are created side by side; the suites run one line after the other,
-# each with pytest -n MATRIX_PYTEST_WORKERS (default 2). `ci/matrix.sh --venvs-only [lines]` only creates the
-# venvs.
+# pytest with -n MATRIX_PYTEST_WORKERS (default 2). `ci/matrix.sh --venvs-only [lines]` only creates the venvs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -54,7 +55,7 @@ if [ "$VENVS_ONLY" = 1 ]; then
   exit "$bad"
 fi
 
-# --- 2. the smoke suite per line
+# --- 2. the tests per line
 export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 export ANSIBLE_GALAXY_SERVER=${ANSIBLE_GALAXY_SERVER:-http://127.0.0.1:9/}
 passed=0; failed=0; skipped=0; rows=()
@@ -75,28 +76,34 @@ for l in "${LINES[@]}"; do
   t=$SECONDS
   junit=$OUT/$l.junit.xml
   rm -f "$junit"
-  # The oldest and the newest line: the unit tests and the integration targets through ansible-test (as a
-  # contributor runs them), the smoke suite through pytest; the lines between: unit tests and smoke through pytest.
-  suites=(tests/unit tests/smoke); at_rc=0; at_note=""
+  at_what=integration; at_args=(-- smtp_mail_role); pytest_rc=0; np=0; nf=0
   if [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; then
-    suites=(tests/smoke)
-    bash ci/ansible_test.sh all "$venv" >"$OUT/$l.ansible-test.log" 2>&1 || at_rc=1
-    grep -E '^ansible-test (units|integration): ' "$OUT/$l.ansible-test.log" | sort -u
-    at_note=" + $(grep -E '^ansible-test (units|integration): ' "$OUT/$l.ansible-test.log" | sort -u |
-      sed -E 's/^ansible-test (units|integration): ([0-9]+) passed, ([0-9]+) failed.*/\1 \2\/\3/' | paste -sd' ')"
+    at_what=all; at_args=()
+  else
+    PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -p no:cacheprovider -q -n "$WORKERS" --dist loadfile \
+      --junitxml="$junit" tests/unit 2>&1 | tee "$OUT/$l.log" | tail -n 5
+    pytest_rc=${PIPESTATUS[0]}
+    counts=$("$venv/bin/python" ci/junit_counts.py "$junit" "$pytest_rc" 2>/dev/null || echo "0 1")
+    np=${counts% *}; nf=${counts#* }
   fi
-  PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -p no:cacheprovider -q -n "$WORKERS" --dist loadfile \
-    --junitxml="$junit" "${suites[@]}" 2>&1 | tee "$OUT/$l.log" | tail -n 25
-  rc=${PIPESTATUS[0]}
+  at_rc=0
+  bash ci/ansible_test.sh "$at_what" "$venv" "${at_args[@]}" >"$OUT/$l.ansible-test.log" 2>&1 || at_rc=1
+  at_lines=$(grep -E '^ansible-test (units|integration): [0-9]+ passed, [0-9]+ failed' "$OUT/$l.ansible-test.log" | sort -u)
+  [ -n "$at_lines" ] || at_rc=1
+  echo "$at_lines"
+  at_note=$(sed -E 's/^ansible-test (units|integration): ([0-9]+) passed, ([0-9]+) failed.*/\1 \2\/\3/' <<<"$at_lines" | paste -sd' ')
+  rc=$pytest_rc
   [ "$at_rc" = 0 ] || rc=1
   secs=$((SECONDS - t))
-  counts=$("$venv/bin/python" ci/junit_counts.py "$junit" "$rc" 2>/dev/null || echo "0 1")
-  np=${counts% *}; nf=${counts#* }
   if [ "$rc" = 0 ] && [ "$nf" = 0 ]; then
-    passed=$((passed + 1)); result="passed ($np tests$at_note)"
+    passed=$((passed + 1))
+    result="passed ($( [ "$np" = 0 ] || echo "pytest unit $np + ")ansible-test $at_note)"
   else
     failed=$((failed + 1))
-    first=$("$venv/bin/python" - "$junit" <<'PYEOF' 2>/dev/null
+    if [ "$at_rc" != 0 ]; then
+      first="ansible-test failed (${at_note:-no summary}), see $OUT/$l.ansible-test.log"
+    else
+      first=$("$venv/bin/python" - "$junit" <<'PYEOF' 2>/dev/null
 import sys, xml.etree.ElementTree as ET
 for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
     for bad in list(case.findall("failure")) + list(case.findall("error")):
@@ -105,14 +112,15 @@ for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
         raise SystemExit
 PYEOF
 )
-    [ "$at_rc" = 0 ] || first="ansible-test failed ($at_note), see $OUT/$l.ansible-test.log"
-    result="FAILED ($nf of $((np + nf))): ${first:-pytest rc=$rc, see $OUT/$l.log}"
+      first=${first:-pytest rc=$pytest_rc, see $OUT/$l.log}
+    fi
+    result="FAILED: $first"
   fi
   rows+=("$(printf '| %-5s | %-6s | %-40s | %7s |' "$l" "$pyv" "$result" "$secs")")
 done
 
 echo
-echo "=== matrix (smoke suite per ansible-core line; logs $OUT/<line>.log)"
+echo "=== matrix (per ansible-core line; logs $OUT/<line>.log and $OUT/<line>.ansible-test.log)"
 printf '| %-5s | %-6s | %-40s | %7s |\n' core python result seconds
 printf "|-------|--------|%s|---------|\n" "$(printf -- "-%.0s" $(seq 1 42))"
 printf '%s\n' "${rows[@]}"

@@ -6,7 +6,8 @@
 # anything failed.
 #
 # The full suite runs with the main venv (.venv: the newest ansible-core its Python supports, see ci/venv.sh);
-# then the matrix (ci/matrix.sh: the smoke suite on every ansible-core line of requirements/lines.txt) and
+# then the matrix (ci/matrix.sh: unit tests and integration targets on every ansible-core line of
+# requirements/lines.txt) and
 # `ansible-test sanity` once more on the oldest line (2.16) with its matrix venv.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -155,8 +156,9 @@ case "$s216" in
     else failed=$((failed + 1)); report+=("FAIL  $name216 (${t216} s)"); fi ;;
   *) failed=$((failed + 1)); report+=("FAIL  ansible-test sanity (ansible-core 2.16): no 2.16 venv (see build/matrix/2.16.venv.log)") ;;
 esac
-# The ansible-core matrix: the smoke suite on every line (venvs ready and cached); one check per line.
-counted_stage "ansible-core matrix (smoke suite per line)" build/matrix.log matrix bash ci/matrix.sh
+# The ansible-core matrix: unit tests and integration targets on every line (venvs ready and cached); one check
+# per line.
+counted_stage "ansible-core matrix (unit tests and integration targets per line)" build/matrix.log matrix bash ci/matrix.sh
 # The reliability and security suite also on the oldest line (its matrix venv also has trustme).
 if [ -x build/matrix/2.16/bin/python ]; then
   PYTEST_PYTHON=build/matrix/2.16/bin/python pytest_stage "pytest (reliability and security, ansible-core 2.16)" \

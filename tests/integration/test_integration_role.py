@@ -1,17 +1,20 @@
-"""The smtp_mail role end to end: ansible-playbook against the emulated Orchestrators and the mail catcher.
+"""The smtp_mail role end to end, in detail: what it stores and requests, its summary lines, its failures in the
+user's words, presets, inventories, drift reports and test-only runs, against the emulated Orchestrators and the
+mail catcher.
 
-Runs are shared where possible (the ``converged`` fixture: first run, second run, --check converged, --check
-with a pending change, update_password=always) to keep the suite quick; each assertion is its own test and
-parametrized over both settings APIs.
+What every run shows a user on each ansible-core line (changed / no-op / check / bad value / typo / drift report,
+the test mail, no secret, no warning) is asserted once, in the ansible-test target
+tests/integration/targets/smtp_mail_role, which the matrix runs on every core.
+
+Runs are shared where possible (the ``converged`` fixture: first run, second run; ``later``: --check converged,
+--check with a pending change, update_password=always) to keep the suite quick.
 """
-import email
 import json
 import re
-import email.policy
 
 import pytest
 
-from integration_lab import APIS, HOST, ORG_ID, REPO, SECRETS, SMTP_PASSWORD, Lab, start_orchestrator
+from integration_lab import APIS, HOST, ORG_ID, REPO, SMTP_PASSWORD, Lab, start_orchestrator
 
 
 def _clear(emulators):
@@ -21,35 +24,22 @@ def _clear(emulators):
 
 @pytest.fixture(scope="module")
 def later(converged, emulators, catcher, tmp_path_factory):
-    """On the converged state: --check, --check with a pending change, then update_password=always (twice)."""
+    """On the converged state: --check, --check with a pending change, then update_password=always."""
     lab = Lab(emulators, catcher, tmp_path_factory.mktemp("later"))
     lab.inventory()
     out = {}
     _clear(emulators)
     out["check"] = lab.run("--check", "--diff")
     out["check_writes"] = {api: lab.writes(api) for api in APIS}
+    out["pending"] = lab.run("--check", "-e", "smtp_mail_from_display_name='Ops (pending)'")
     _clear(emulators)
-    before = {api: lab.stored(api) for api in APIS}
-    out["pending"] = lab.run("--check", "--diff", "-vvv", "-e", "smtp_mail_from_display_name='Ops (pending)'")
-    out["pending_writes"] = {api: lab.writes(api) for api in APIS}
-    out["pending_stored_unchanged"] = {api: lab.stored(api) == before[api] for api in APIS}
-    _clear(emulators)
-    out["always"] = lab.run("--diff", "-vvv", "-e", "smtp_mail_update_password=always",
+    out["always"] = lab.run("-e", "smtp_mail_update_password=always",
                             "-e", "smtp_mail_test_recipient=''")
     out["always_writes"] = {api: lab.writes(api) for api in APIS}
     return out
 
 
 # -- first run / second run ---------------------------------------------------------------------------
-@pytest.mark.parametrize("api", APIS)
-def test_first_run_changes_and_writes_once(converged, api):
-    first = converged["first"]
-    assert first.rc == 0, first
-    recap = first.recap()[HOST[api]]
-    assert recap["changed"] == 1 and recap["failed"] == 0, first
-    assert converged["first_writes"][api] == 1, converged["first_requests"][api]
-
-
 @pytest.mark.parametrize("api", APIS)
 def test_first_run_stores_the_inventory_values(converged, catcher, api):
     stored = converged["stored"][api]
@@ -69,12 +59,7 @@ def test_first_run_stores_the_inventory_values(converged, catcher, api):
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_second_run_is_ok_with_zero_writes(converged, api):
-    second = converged["second"]
-    assert second.rc == 0, second
-    recap = second.recap()[HOST[api]]
-    assert recap["changed"] == 0 and recap["failed"] == 0, second
-    assert converged["second_writes"][api] == 0, converged["second_requests"][api]
+def test_noop_run_costs_a_login_and_one_read(converged, api):
     # a no-op with a test recipient costs what one without costs: a login and one read, no test mail
     endpoints = [r["endpoint"] for r in converged["second_requests"][api]]
     assert endpoints == NOOP_ENDPOINTS[api], endpoints
@@ -95,7 +80,6 @@ CHANGE_ENDPOINTS = {"classic": ["classic.authenticate", "classic.settings.list",
 def test_changed_run_sends_one_test_mail_before_its_write_with_one_login(converged, api):
     endpoints = [r["endpoint"] for r in converged["first_requests"][api]]
     assert endpoints == CHANGE_ENDPOINTS[api], endpoints
-    assert len(converged["mail"][api]) == 1
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -114,7 +98,7 @@ def test_summary_line_per_instance(converged, api):
     assert first["mail"] == "sent to ops-%s@example.test (settings change)" % api
     second = converged["second"].summaries()[HOST[api]]
     assert second["changed"] == "" and second["mail"] == "not sent (no change)"
-    assert converged["first"].stdout.count('"%s: api=' % HOST[api]) == 1
+    assert len(re.findall(r"^%s: api=" % re.escape(HOST[api]), converged["first"].stdout, re.M)) == 1
 
 
 def test_summary_is_printed_by_each_host_with_equal_ok_counts(converged):
@@ -125,24 +109,6 @@ def test_summary_is_printed_by_each_host_with_equal_ok_counts(converged):
     for api in APIS:
         # printed by the settings task itself (no separate summary task)
         assert re.search(r"^%s: api=" % re.escape(HOST[api]), res.stdout, re.M), res
-
-
-@pytest.mark.parametrize("api", APIS)
-def test_test_mail_arrives_in_the_catcher(converged, api):
-    items = converged["mail"][api]
-    assert len(items) == 1, items
-    msg = items[0]
-    assert msg["Raw"]["To"] == ["ops-%s@example.test" % api]
-    assert msg["Raw"]["From"] == "orchestrator@example.test"
-    headers = msg["Content"]["Headers"]
-    if "Subject" in headers:
-        subject = headers["Subject"][0]
-        sender = headers["From"][0]
-    else:  # fall back to the raw message as MailHog stored it
-        parsed = email.message_from_string(msg["Raw"]["Data"], policy=email.policy.default)
-        subject, sender = parsed["Subject"], parsed["From"]
-    assert subject == "Orchestrator test email"
-    assert "orchestrator@example.test" in sender and "UiPath Orchestrator (integration)" in sender
 
 
 # -- check mode -----------------------------------------------------------------------------------------
@@ -156,16 +122,10 @@ def test_check_mode_on_converged_state_is_ok_and_writes_nothing(later, api):
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_check_mode_reports_a_pending_change_but_writes_nothing(later, api):
-    res = later["pending"]
-    assert res.rc == 0, res.stdout[-3000:]
-    assert res.recap()[HOST[api]]["changed"] == 1, res
-    assert later["pending_writes"][api] == 0
-    assert later["pending_stored_unchanged"][api]
-    summary = res.summaries()[HOST[api]]
+def test_check_mode_summary_names_the_pending_change_and_the_mail_it_would_send(later, api):
+    summary = later["pending"].summaries()[HOST[api]]
     assert summary["changed"] == "from_display_name" and summary["check"], summary.group(0)
     assert summary["mail"] == "not sent (check mode (would be sent: settings change))", summary.group(0)
-    assert "Ops (pending)" in res.stdout  # --diff shows the new value
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -176,19 +136,6 @@ def test_update_password_always_resends_and_reports_changed(later, api):
     assert later["always_writes"][api] == 1
     summary = res.summaries()[HOST[api]]
     assert summary["changed"] == "password" and summary["mail"] == "not sent (no test_recipient)", summary.group(0)
-
-
-# -- secrets ----------------------------------------------------------------------------------------------
-def test_diff_and_vvv_never_print_a_secret(converged, later):
-    """First run (password sent, test mail sent), --check with a pending change, update_password=always: all
-    with --diff -vvv. No secret appears anywhere in the output; the password shows masked."""
-    outputs = {"first": converged["first"], "check": later["pending"], "always": later["always"]}
-    for label, res in outputs.items():
-        assert res.rc == 0, res.stdout[-3000:]
-        for secret in SECRETS:
-            assert secret not in res.output, "%s run printed secret %r" % (label, secret)
-    assert "********" in converged["first"].output  # the password is shown masked in --diff/results
-    assert "password" in converged["first"].summaries()[HOST["classic"]]["changed"]
 
 
 # -- failures -------------------------------------------------------------------------------------------
@@ -405,7 +352,6 @@ def test_local_inventory_targets_both_emulator_profiles():
 # -- a new user's run: bad values ----------------------------------------------------------------------------------
 NEW_USER_CASES = [
     # (class, role variables of the bad host, words the one line must contain)
-    ("range", {"smtp_mail_port": 70000}, "smtp_mail_port: must be an integer between 1 and 65535"),
     ("missing secret", {"smtp_mail_orchestrator_password": ""}, "smtp_mail_orchestrator_password:"),
     ("from mismatch", {"smtp_mail_from_address": "other@example.test"}, "smtp_mail_allow_from_mismatch: true"),
     ("ca path", {"smtp_mail_ca_path": "/nonexistent/ca.pem"}, "smtp_mail_ca_path:"),
@@ -450,16 +396,6 @@ def test_new_user_type_and_choice_errors_are_one_short_line(emulators, catcher, 
     fatal = [ln for ln in res.stdout.splitlines() if ln.startswith("fatal: [")]
     assert len(fatal) == 1 and words in fatal[0] and len(fatal[0]) < 400, res
     assert lab.requests("classic") == [] and not WARNING_LINE_RE.search(res.output), res
-
-
-def test_new_user_typo_warns_once_with_the_suggestion(emulators, catcher, tmp_path):
-    lab = Lab(emulators, catcher, tmp_path)
-    inv = lab.inventory()
-    res = lab.run("-e", "smtp_mail_prot=2525", "-e", "smtp_mail_test_recipient=''", inventory=inv)
-    assert res.rc == 0, res.stdout[-3000:]
-    warnings = [ln for ln in res.output.splitlines() if "smtp_mail_prot" in ln and "WARNING" in ln]
-    assert len(warnings) == 1 and "did you mean smtp_mail_port?" in warnings[0], res
-    assert all(HOST[api] in warnings[0] for api in APIS), warnings
 
 
 def test_drift_report_of_a_fleet_with_a_bad_argument_host_and_an_unreachable_host(emulators, catcher, tmp_path):
