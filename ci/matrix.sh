@@ -9,8 +9,9 @@
 # Prints a table  core | python | result | seconds  and ends with the line
 #   matrix: N passed, N failed
 # A line whose Python is not installed is reported as skipped (not counted). Exit status non-zero when a line
-# failed. MATRIX_JOBS (default 2) venvs are created side by side; the suites run one line after the other,
-# pytest with -n MATRIX_PYTEST_WORKERS (default 2). `ci/matrix.sh --venvs-only [lines]` only creates the venvs.
+# failed. MATRIX_JOBS (default 2) venvs are created side by side, then MATRIX_TEST_JOBS (default 2) lines are
+# tested side by side, pytest with -n MATRIX_PYTEST_WORKERS (default 2). `ci/matrix.sh --venvs-only [lines]` only
+# creates the venvs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -55,51 +56,40 @@ if [ "$VENVS_ONLY" = 1 ]; then
   exit "$bad"
 fi
 
-# --- 2. the tests per line
+# --- 2. the tests per line, MATRIX_TEST_JOBS (default 2) lines at a time: an integration target keeps about one
+# core busy (one ansible-playbook at a time), so two lines side by side use both. Each line writes its table row
+# to $OUT/<line>.row and its verdict (pass/fail) to $OUT/<line>.verdict; its output goes to its logs only.
 export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 export ANSIBLE_GALAXY_SERVER=${ANSIBLE_GALAXY_SERVER:-http://127.0.0.1:9/}
-passed=0; failed=0; skipped=0; rows=()
-for l in "${LINES[@]}"; do
-  venv=$OUT/$l
+TEST_JOBS=${MATRIX_TEST_JOBS:-2}
+row() { printf '| %-5s | %-6s | %-40s | %7s |' "$@"; }
+
+test_line() { # line: the tests of one line with its venv
+  local l=$1 venv=$OUT/$1 t=$SECONDS pyv junit at_what at_args pytest_rc=0 np=0 nf=0 at_rc=0 at_lines at_note
+  local counts rc result first
   pyv=$(sed -n 's/^python=//p' "$venv/.core" 2>/dev/null)
-  if [ "${vrc[$l]}" = 3 ]; then
-    skipped=$((skipped + 1))
-    rows+=("$(printf '| %-5s | %-6s | %-40s | %7s |' "$l" "-" "skipped: $(tail -n1 "$OUT/$l.venv.log" | sed 's/^ci\/venv.sh: //')" "-")")
-    continue
-  fi
-  if [ "${vrc[$l]}" != 0 ]; then
-    failed=$((failed + 1))
-    rows+=("$(printf '| %-5s | %-6s | %-40s | %7s |' "$l" "${pyv:--}" "FAILED: venv not created ($OUT/$l.venv.log)" "${vsecs[$l]}")")
-    continue
-  fi
-  echo "=== matrix: ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null) on Python $pyv"
-  t=$SECONDS
   junit=$OUT/$l.junit.xml
-  rm -f "$junit"
-  at_what=integration; at_args=(-- smtp_mail_role); pytest_rc=0; np=0; nf=0
+  rm -f "$junit" "$OUT/$l.log"
+  at_what=integration; at_args=(-- smtp_mail_role)
   if [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; then
     at_what=all; at_args=()
   else
     PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -p no:cacheprovider -q -n "$WORKERS" --dist loadfile \
-      --junitxml="$junit" tests/unit 2>&1 | tee "$OUT/$l.log" | tail -n 5
-    pytest_rc=${PIPESTATUS[0]}
+      --junitxml="$junit" tests/unit >"$OUT/$l.log" 2>&1
+    pytest_rc=$?
     counts=$("$venv/bin/python" ci/junit_counts.py "$junit" "$pytest_rc" 2>/dev/null || echo "0 1")
     np=${counts% *}; nf=${counts#* }
   fi
-  at_rc=0
   bash ci/ansible_test.sh "$at_what" "$venv" "${at_args[@]}" >"$OUT/$l.ansible-test.log" 2>&1 || at_rc=1
   at_lines=$(grep -E '^ansible-test (units|integration): [0-9]+ passed, [0-9]+ failed' "$OUT/$l.ansible-test.log" | sort -u)
   [ -n "$at_lines" ] || at_rc=1
-  echo "$at_lines"
   at_note=$(sed -E 's/^ansible-test (units|integration): ([0-9]+) passed, ([0-9]+) failed.*/\1 \2\/\3/' <<<"$at_lines" | paste -sd' ')
   rc=$pytest_rc
   [ "$at_rc" = 0 ] || rc=1
-  secs=$((SECONDS - t))
   if [ "$rc" = 0 ] && [ "$nf" = 0 ]; then
-    passed=$((passed + 1))
     result="passed ($( [ "$np" = 0 ] || echo "pytest unit $np + ")ansible-test $at_note)"
+    echo pass >"$OUT/$l.verdict"
   else
-    failed=$((failed + 1))
     if [ "$at_rc" != 0 ]; then
       first="ansible-test failed (${at_note:-no summary}), see $OUT/$l.ansible-test.log"
     else
@@ -115,8 +105,39 @@ PYEOF
       first=${first:-pytest rc=$pytest_rc, see $OUT/$l.log}
     fi
     result="FAILED: $first"
+    echo fail >"$OUT/$l.verdict"
   fi
-  rows+=("$(printf '| %-5s | %-6s | %-40s | %7s |' "$l" "$pyv" "$result" "$secs")")
+  row "$l" "$pyv" "$result" "$((SECONDS - t))" >"$OUT/$l.row"
+  echo "matrix: ansible-core $l done in $((SECONDS - t)) s: $result"
+}
+
+passed=0; failed=0; skipped=0; rows=(); running=0
+# the oldest and the newest line first: they run every target and take longest
+queue=()
+for l in "${LINES[@]}"; do { [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; } && queue+=("$l"); done
+for l in "${LINES[@]}"; do { [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; } || queue+=("$l"); done
+for l in "${queue[@]}"; do
+  rm -f "$OUT/$l.row" "$OUT/$l.verdict"
+  [ "${vrc[$l]}" = 0 ] || continue
+  echo "=== matrix: ansible-core $("$OUT/$l/bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null) on Python $(sed -n 's/^python=//p' "$OUT/$l/.core" 2>/dev/null)"
+  test_line "$l" &
+  running=$((running + 1))
+  if [ "$running" -ge "$TEST_JOBS" ]; then wait -n 2>/dev/null || true; running=$((running - 1)); fi
+done
+wait
+for l in "${LINES[@]}"; do
+  pyv=$(sed -n 's/^python=//p' "$OUT/$l/.core" 2>/dev/null)
+  if [ "${vrc[$l]}" = 3 ]; then
+    skipped=$((skipped + 1))
+    rows+=("$(row "$l" "-" "skipped: $(tail -n1 "$OUT/$l.venv.log" | sed 's/^ci\/venv.sh: //')" "-")")
+  elif [ "${vrc[$l]}" != 0 ]; then
+    failed=$((failed + 1))
+    rows+=("$(row "$l" "${pyv:--}" "FAILED: venv not created ($OUT/$l.venv.log)" "${vsecs[$l]}")")
+  elif [ "$(cat "$OUT/$l.verdict" 2>/dev/null)" = pass ]; then
+    passed=$((passed + 1)); rows+=("$(cat "$OUT/$l.row")")
+  else
+    failed=$((failed + 1)); rows+=("$(cat "$OUT/$l.row" 2>/dev/null || row "$l" "${pyv:--}" "FAILED: no result" "-")")
+  fi
 done
 
 echo
