@@ -38,7 +38,8 @@ no_leftovers() { # stage name
     [[ "$preexisting" == *" $pid "* ]] && continue
     is_descendant "$$" "$pid" && continue
     [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$PWD" ] || [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$PWD"/* ]] || continue
-    [ -n "${bg_pid:-}" ] && is_descendant "$pid" "$bg_pid" && continue   # the background job's own work
+    [ -n "${bg_pid:-}" ] && is_descendant "$pid" "$bg_pid" && continue   # the background jobs' own work
+    [ -n "${venvs_pid:-}" ] && is_descendant "$pid" "$venvs_pid" && continue
     cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)
     [ -n "$cmd" ] && left+=("$pid $cmd")
   done
@@ -103,6 +104,13 @@ main_core=$(sed -n 's/^core=//p' .venv/.core 2>/dev/null)
 main_python=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 export SANITY_PYTHON=$main_python   # ansible-test sanity on the venv's own Python
 echo "ci/test.sh: main venv: ansible-core $(.venv/bin/python -c 'import ansible; print(ansible.__version__)') on Python $main_python"
+# The matrix venvs are made in the background from here on, one at a time (mostly downloads and unpacking, about
+# one core at most), while the stages below run; Molecule's background job waits for them.
+venvs_start=$SECONDS
+rm -f build/matrix-venvs.done
+( MATRIX_JOBS=1 bash ci/matrix.sh --venvs-only >build/matrix-venvs.log 2>&1
+  echo "$? $((SECONDS - venvs_start))" >build/matrix-venvs.done ) &
+venvs_pid=$!
 
 stage "locks match their inputs (ci/lock.sh --check)" bash ci/lock.sh --check
 stage "built collection: product files only, no tests (ci/build_check.sh)" bash ci/build_check.sh
@@ -115,12 +123,11 @@ pytest_stage "pytest (unit, emulators, integration)" build/junit-pytest.xml test
 # Its own run: the suite's conftest prints the reliability summary (cases, faults, leaks, slowest failure)
 # and writes build/reliability-summary.json, which needs it to be an initial conftest of the session.
 pytest_stage "pytest (reliability and security)" build/junit-reliability.xml tests/reliability -q -n 2 --dist loadfile
-# While Molecule runs (mostly waiting on containers), the matrix venvs are created and the oldest line
-# (2.16) gets the full `ansible-test sanity`, in the background; their results are reported after it.
-bg_start=$SECONDS
+# While Molecule runs (mostly waiting on containers), the oldest line (2.16) gets the full `ansible-test sanity`
+# in the background, once the matrix venvs are ready; the results are reported after Molecule.
 rm -f build/sanity-2.16.result
 (
-  bash ci/matrix.sh --venvs-only >build/matrix-venvs.log 2>&1
+  while [ ! -s build/matrix-venvs.done ]; do sleep 2; done
   if [ "$(cut -d' ' -f1 build/matrix/2.16.venv.result 2>/dev/null)" = 3 ]; then
     echo skip >build/sanity-2.16.result
   elif [ -x build/matrix/2.16/bin/ansible-test ]; then
@@ -143,7 +150,8 @@ report+=("$( [ "$mrc" = 0 ] && echo PASS || echo FAIL)  molecule scenarios: $mp 
 
 wait "$bg_pid"
 no_leftovers "molecule scenarios and the background venvs / 2.16 sanity"
-echo "=== matrix venvs (made while Molecule ran, $((SECONDS - bg_start)) s in all)"
+wait "$venvs_pid"
+echo "=== matrix venvs (made in the background, $(cut -d' ' -f2 build/matrix-venvs.done 2>/dev/null) s)"
 cat build/matrix-venvs.log
 # The oldest line's `ansible-test sanity` (its venv comes from the matrix), run in the background above.
 name216="ansible-test sanity (ansible-core 2.16, Python $(sed -n 's/^python=//p' build/matrix/2.16/.core 2>/dev/null))"
