@@ -27,21 +27,27 @@ mapfile -t ALL_LINES < <(grep -vE '^\s*(#|$)' requirements/lines.txt | awk '{pri
 if [ ${#LINES[@]} = 0 ]; then LINES=("${ALL_LINES[@]}"); fi
 t0=$SECONDS
 
+in_parallel() { # jobs function items...: `function item` for every item, at most `jobs` at a time; waits for all
+  local jobs=$1 fn=$2 item running=0
+  shift 2
+  for item in "$@"; do
+    "$fn" "$item" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then wait -n 2>/dev/null || true; running=$((running - 1)); fi
+  done
+  wait
+}
+is_edge() { [ "$1" = "${ALL_LINES[0]}" ] || [ "$1" = "${ALL_LINES[-1]}" ]; }   # the oldest or the newest line
+
 # --- 1. venvs, JOBS at a time (a cached one costs nothing)
 declare -A vrc vsecs
 build() { # line
   local t=$SECONDS rc=0
+  rm -f "$OUT/$1.venv.result"
   VENV_CORE=$1 VENV_DIR="$OUT/$1" bash "$VENV_SH" >"$OUT/$1.venv.log" 2>&1 || rc=$?
   echo "$rc $((SECONDS - t))" >"$OUT/$1.venv.result"
 }
-running=0
-for l in "${LINES[@]}"; do
-  rm -f "$OUT/$l.venv.result"
-  build "$l" &
-  running=$((running + 1))
-  if [ "$running" -ge "$JOBS" ]; then wait -n 2>/dev/null || true; running=$((running - 1)); fi
-done
-wait
+in_parallel "$JOBS" build "${LINES[@]}"
 for l in "${LINES[@]}"; do
   read -r rc secs <"$OUT/$l.venv.result" 2>/dev/null || { rc=1; secs=0; }
   vrc[$l]=$rc; vsecs[$l]=$secs
@@ -68,10 +74,11 @@ test_line() { # line: the tests of one line with its venv
   local l=$1 venv=$OUT/$1 t=$SECONDS pyv junit at_what at_args pytest_rc=0 np=0 nf=0 at_rc=0 at_lines at_note
   local counts rc result first
   pyv=$(sed -n 's/^python=//p' "$venv/.core" 2>/dev/null)
+  echo "=== matrix: ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null) on Python $pyv"
   junit=$OUT/$l.junit.xml
   rm -f "$junit" "$OUT/$l.log"
   at_what=integration; at_args=(-- smtp_mail_role)
-  if [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; then
+  if is_edge "$l"; then
     at_what=all; at_args=()
   else
     PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -p no:cacheprovider -q -n "$WORKERS" --dist loadfile \
@@ -111,20 +118,13 @@ PYEOF
   echo "matrix: ansible-core $l done in $((SECONDS - t)) s: $result"
 }
 
-passed=0; failed=0; skipped=0; rows=(); running=0
 # the oldest and the newest line first: they run every target and take longest
 queue=()
-for l in "${LINES[@]}"; do { [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; } && queue+=("$l"); done
-for l in "${LINES[@]}"; do { [ "$l" = "${ALL_LINES[0]}" ] || [ "$l" = "${ALL_LINES[-1]}" ]; } || queue+=("$l"); done
-for l in "${queue[@]}"; do
-  rm -f "$OUT/$l.row" "$OUT/$l.verdict"
-  [ "${vrc[$l]}" = 0 ] || continue
-  echo "=== matrix: ansible-core $("$OUT/$l/bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null) on Python $(sed -n 's/^python=//p' "$OUT/$l/.core" 2>/dev/null)"
-  test_line "$l" &
-  running=$((running + 1))
-  if [ "$running" -ge "$TEST_JOBS" ]; then wait -n 2>/dev/null || true; running=$((running - 1)); fi
-done
-wait
+for l in "${LINES[@]}"; do is_edge "$l" && [ "${vrc[$l]}" = 0 ] && queue+=("$l"); done
+for l in "${LINES[@]}"; do ! is_edge "$l" && [ "${vrc[$l]}" = 0 ] && queue+=("$l"); done
+for l in "${LINES[@]}"; do rm -f "$OUT/$l.row" "$OUT/$l.verdict"; done
+in_parallel "$TEST_JOBS" test_line "${queue[@]}"
+passed=0; failed=0; skipped=0; rows=()
 for l in "${LINES[@]}"; do
   pyv=$(sed -n 's/^python=//p' "$OUT/$l/.core" 2>/dev/null)
   if [ "${vrc[$l]}" = 3 ]; then

@@ -9,7 +9,7 @@ import json
 import urllib.parse
 from pathlib import Path
 
-from tests.support.orchestrator_emulator import DEFAULT_SEED
+from tests.support.lab_paths import DEFAULT_SEED
 
 SMTP_PASSWORD = "S3cr3t-smtp-Zq9!"
 SMTP_PASSWORD_2 = "S3cr3t-smtp-Rot8#"          # used for "password rotated" runs (update_password: always)
@@ -71,7 +71,7 @@ def count_leaks(text: str, secrets) -> dict:
 
 
 def make_seed(path: Path, extra_tenants: int = 0) -> Path:
-    seed = json.loads(Path(DEFAULT_SEED).read_text())
+    seed = json.loads(DEFAULT_SEED.read_text())
     seed.pop("_comment", None)
     for tenant in seed["tenants"].values():
         tenant["users"]["admin"]["password"] = ORCH_PASSWORD

@@ -21,8 +21,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAB_DIR = REPO_ROOT / "tests" / "lab"  # holds the emulators package
+from tests.support.lab_paths import LAB_DIR
+
 READY_RE = re.compile(r"^mailhog-catcher ready smtp=(?P<smtp>\S+) api=(?P<api>\S+)\s*$")
 READY_TIMEOUT = 15.0
 

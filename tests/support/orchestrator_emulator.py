@@ -21,9 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAB_DIR = os.path.join(REPO_ROOT, "tests", "lab")  # holds the emulators package
-DEFAULT_SEED = os.path.join(LAB_DIR, "emulators", "orchestrator", "default_seed.json")
+from tests.support.lab_paths import LAB_DIR
+
 READY_PREFIX = "orchestrator-emulator ready "
 
 

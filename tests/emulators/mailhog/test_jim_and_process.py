@@ -7,7 +7,8 @@ import sys
 import pytest
 import requests
 
-from tests.support.mailhog_catcher import REPO_ROOT, start_mailhog
+from tests.support.lab_paths import REPO_ROOT
+from tests.support.mailhog_catcher import start_mailhog
 
 JIM_KEYS = ["DisconnectChance", "AcceptChance", "LinkSpeedAffect", "LinkSpeedMin", "LinkSpeedMax",
             "RejectSenderChance", "RejectRecipientChance", "RejectAuthChance"]

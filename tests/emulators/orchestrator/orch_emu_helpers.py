@@ -28,6 +28,21 @@ def bearer(token):
     return {"Authorization": "Bearer " + token}
 
 
+def token(emu, **kw):
+    """Authorization headers with a client-credentials token (client_token's options); the grant must succeed."""
+    r = client_token(emu.url, **kw)
+    assert r.status_code == 200, r.text
+    return bearer(r.json()["access_token"])
+
+
+def put_settings(emu, headers, pairs, partition=None, prefix="/identity"):
+    """PUT <prefix>/api/Setting with the key/value pairs (and partitionGlobalId when given)."""
+    body = {"settings": [{"key": k, "value": v} for k, v in pairs.items()]}
+    if partition is not None:
+        body["partitionGlobalId"] = partition
+    return requests.put(emu.url + prefix + "/api/Setting", json=body, headers=headers, timeout=10)
+
+
 BULK = "/odata/Settings/UiPath.Server.Configuration.OData.UpdateBulk"
 VERIFY = "/odata/Settings/UiPath.Server.Configuration.OData.VerifySmtpSetting"
 

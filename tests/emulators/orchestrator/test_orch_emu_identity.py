@@ -5,22 +5,9 @@ import email.policy
 import pytest
 import requests
 
-from orch_emu_helpers import MASK, ORG_ID, bearer, client_token, login, with_trio
+from orch_emu_helpers import MASK, ORG_ID, bearer, client_token, login, put_settings, token, with_trio
 
 SETTING = "/identity/api/Setting"
-
-
-def token(emu, **kw):
-    r = client_token(emu.url, **kw)
-    assert r.status_code == 200, r.text
-    return bearer(r.json()["access_token"])
-
-
-def put(emu, headers, pairs, partition=None, prefix="/identity"):
-    body = {"settings": [{"key": k, "value": v} for k, v in pairs.items()]}
-    if partition is not None:
-        body["partitionGlobalId"] = partition
-    return requests.put(emu.url + prefix + "/api/Setting", json=body, headers=headers, timeout=10)
 
 
 def get(emu, headers, keys, partition=None, prefix="/identity", **extra):
@@ -72,7 +59,7 @@ def test_get_without_keys_is_empty_and_item_shape(emu23):
     h = token(emu23)
     r = get(emu23, h, [])
     assert r.status_code == 200 and r.json() == []
-    assert put(emu23, h, {"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Port": "587",
+    assert put_settings(emu23, h, {"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Port": "587",
                           "Email.Smtp.FromEmail": "o@example.local", "Email.Smtp.Password": "pw"}).status_code == 200
     r = get(emu23, h, ["Email.Smtp.Host", "Email.Smtp.Port", "Email.Smtp.Password", "Email.Smtp.Domain"])
     items = r.json()
@@ -87,9 +74,9 @@ def test_get_without_keys_is_empty_and_item_shape(emu23):
 
 def test_host_and_org_inheritance(emu23):
     h = token(emu23)
-    assert put(emu23, h, with_trio({"Email.Smtp.Host": "host.smtp", "Email.Smtp.Port": "25",
+    assert put_settings(emu23, h, with_trio({"Email.Smtp.Host": "host.smtp", "Email.Smtp.Port": "25",
                                     "Email.Smtp.Domain": "HOSTDOM"}), partition="").status_code == 200
-    assert put(emu23, h, with_trio({"Email.Smtp.Host": "org.smtp", "Email.Smtp.Port": "587"}),
+    assert put_settings(emu23, h, with_trio({"Email.Smtp.Host": "org.smtp", "Email.Smtp.Port": "587"}),
                partition=ORG_ID).status_code == 200
     org = {i["key"]: i for i in get(emu23, h, ["Email.Smtp.Host", "Email.Smtp.Domain"], partition=ORG_ID).json()}
     assert org["Email.Smtp.Host"]["value"] == "org.smtp" and org["Email.Smtp.Host"]["partitionGlobalId"] == ORG_ID
@@ -117,7 +104,7 @@ def test_pascal_case_put_and_upsert_keeps_id(emu23):
 @pytest.mark.parametrize("partition", ["not-a-guid", "11111111-2222-4333-8444-555555555555"])
 def test_unknown_partition_400(emu23, partition):
     h = token(emu23)
-    r = put(emu23, h, {"Email.Smtp.Host": "x"}, partition=partition)
+    r = put_settings(emu23, h, {"Email.Smtp.Host": "x"}, partition=partition)
     assert r.status_code == 400
     assert "partitionGlobalId" in r.json()["errors"]
     assert get(emu23, h, ["Email.Smtp.Host"], partition=partition).status_code == 400
@@ -125,12 +112,12 @@ def test_unknown_partition_400(emu23, partition):
 
 def test_validation_mask_and_all_or_nothing(emu23):
     h = token(emu23)
-    assert put(emu23, h, with_trio({"Email.Smtp.Password": "pw"})).status_code == 200
-    r = put(emu23, h, with_trio({"Email.Smtp.Host": "x", "Email.Smtp.Password": MASK}))
+    assert put_settings(emu23, h, with_trio({"Email.Smtp.Password": "pw"})).status_code == 200
+    r = put_settings(emu23, h, with_trio({"Email.Smtp.Host": "x", "Email.Smtp.Password": MASK}))
     assert r.status_code == 400 and r.json()["errors"]
-    r = put(emu23, h, with_trio({"Email.Smtp.Host": "x", "Email.Smtp.Port": "70000"}))
+    r = put_settings(emu23, h, with_trio({"Email.Smtp.Host": "x", "Email.Smtp.Port": "70000"}))
     assert r.status_code == 400
-    r = put(emu23, h, with_trio({"Email.Smtp.ConnectionTimeout": "soon"}))
+    r = put_settings(emu23, h, with_trio({"Email.Smtp.ConnectionTimeout": "soon"}))
     assert r.status_code == 400
     assert emu23.control.identity_settings("")["stored"] == with_trio({"Email.Smtp.Password": "pw"})
 
@@ -138,11 +125,11 @@ def test_validation_mask_and_all_or_nothing(emu23):
 def test_scopes_enforced(emu23):
     ro = token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
     assert get(emu23, ro, ["Email.Smtp.Host"]).status_code == 200
-    assert put(emu23, ro, with_trio({"Email.Smtp.Host": "x"})).status_code == 403
+    assert put_settings(emu23, ro, with_trio({"Email.Smtp.Host": "x"})).status_code == 403
     or_only = token(emu23, scope="OR.Settings")
     assert get(emu23, or_only, ["Email.Smtp.Host"]).status_code == 403
     write_only = token(emu23, scope="PM.Setting.Write")
-    assert put(emu23, write_only, with_trio({"Email.Smtp.Host": "x"})).status_code == 200
+    assert put_settings(emu23, write_only, with_trio({"Email.Smtp.Host": "x"})).status_code == 200
     assert get(emu23, write_only, ["Email.Smtp.Host"]).status_code == 403
     assert get(emu23, {}, ["Email.Smtp.Host"]).status_code == 401
     emu23.control.expire_tokens()
@@ -150,10 +137,10 @@ def test_scopes_enforced(emu23):
 
 
 def test_ropc_host_admin_allowed_tenant_users_forbidden(emu23):
-    assert put(emu23, login(emu23.url, tenant="host"), with_trio(**{"Email.Smtp.Host": "h"})).status_code == 200
-    assert put(emu23, login(emu23.url, tenant="Host", user="viewer"), with_trio()).status_code == 403
+    assert put_settings(emu23, login(emu23.url, tenant="host"), with_trio(**{"Email.Smtp.Host": "h"})).status_code == 200
+    assert put_settings(emu23, login(emu23.url, tenant="Host", user="viewer"), with_trio()).status_code == 403
     assert get(emu23, login(emu23.url, tenant="Host", user="viewer"), ["Email.Smtp.Host"]).status_code == 200
-    assert put(emu23, login(emu23.url), with_trio()).status_code == 403
+    assert put_settings(emu23, login(emu23.url), with_trio()).status_code == 403
     assert get(emu23, login(emu23.url), ["Email.Smtp.Host"]).status_code == 403
     # client tokens also work on the classic API of the 2023.10 profile (OR.Settings)
     r = requests.get(emu23.url + "/odata/Settings", headers=token(emu23), timeout=10)
@@ -164,7 +151,7 @@ def test_as_cloud_path_form(emu23):
     r = client_token(emu23.url, prefix="/default/identity_")
     assert r.status_code == 200
     h = bearer(r.json()["access_token"])
-    assert put(emu23, h, with_trio(**{"Email.Smtp.Host": "as.smtp"}), partition=ORG_ID,
+    assert put_settings(emu23, h, with_trio(**{"Email.Smtp.Host": "as.smtp"}), partition=ORG_ID,
                prefix="/Default/identity_").status_code == 200
     items = get(emu23, h, ["Email.Smtp.Host"], partition=ORG_ID, prefix="/Default/identity_").json()
     assert items[0]["value"] == "as.smtp"
@@ -177,7 +164,7 @@ def test_as_cloud_path_form(emu23):
 
 def test_delete(emu23):
     h = token(emu23)
-    row = put(emu23, h, with_trio({"Email.Smtp.Domain": "CORP"})).json()[3]
+    row = put_settings(emu23, h, with_trio({"Email.Smtp.Domain": "CORP"})).json()[3]
     r = requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10)
     assert r.status_code == 204 and r.content == b""  # IdentityServer API description: 204 No Content
     assert get(emu23, h, ["Email.Smtp.Domain"]).json() == []
@@ -192,7 +179,7 @@ def test_identity_verify_command_shape(emu23, smtp_factory, tls_server_context):
     custom test omitted fields come from the stored settings, but never the password."""
     sink = smtp_factory(tls_context=tls_server_context, users={"u@example.local": "pw"})
     h = token(emu23)
-    assert put(emu23, h, {"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(sink.port),
+    assert put_settings(emu23, h, {"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(sink.port),
                           "Email.Smtp.EnableSsl": "true", "Email.Smtp.UseDefaultCredentials": "false",
                           "Email.Smtp.UserName": "u@example.local", "Email.Smtp.Password": "pw",
                           "Email.Smtp.FromEmail": "u@example.local",

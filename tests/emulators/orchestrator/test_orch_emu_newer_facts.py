@@ -6,31 +6,19 @@ import sys
 import pytest
 import requests
 
-from orch_emu_helpers import BULK, MASK, ORG_ID, bearer, client_token, login, with_trio
-from tests.support.orchestrator_emulator import DEFAULT_SEED, REPO_ROOT, start_orchestrator
+from orch_emu_helpers import BULK, MASK, ORG_ID, bearer, client_token, login, put_settings, token, with_trio
+from tests.support.lab_paths import DEFAULT_SEED, REPO_ROOT
+from tests.support.orchestrator_emulator import start_orchestrator
 
 DELETE_BULK = "/odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk"
 SETTING = "/identity/api/Setting"
 VERIFY = SETTING + "/VerifySmtpSettings"
 
 
-def _token(emu, **kw):
-    r = client_token(emu.url, **kw)
-    assert r.status_code == 200, r.text
-    return bearer(r.json()["access_token"])
-
-
-def _put(url, headers, pairs, partition=None):
-    body = {"settings": [{"key": k, "value": v} for k, v in pairs.items()]}
-    if partition is not None:
-        body["partitionGlobalId"] = partition
-    return requests.put(url, json=body, headers=headers, timeout=10)
-
-
 # -- Identity PUT / DELETE ---------------------------------------------------------------------------------
 def test_identity_put_answers_written_rows(emu23):
-    h = _token(emu23)
-    r = _put(emu23.url + SETTING, h, with_trio({"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Password": "pw"}),
+    h = token(emu23)
+    r = put_settings(emu23, h, with_trio({"Email.Smtp.Host": "smtp.example.local", "Email.Smtp.Password": "pw"}),
              partition=ORG_ID)
     assert r.status_code == 200
     rows = r.json()
@@ -43,16 +31,16 @@ def test_identity_put_answers_written_rows(emu23):
 
 
 def test_identity_delete_204_then_404_and_host_value_applies_again(emu23):
-    h = _token(emu23)
-    assert _put(emu23.url + SETTING, h, with_trio(**{"Email.Smtp.Host": "host.smtp"})).status_code == 200
-    row = _put(emu23.url + SETTING, h, with_trio(**{"Email.Smtp.Host": "org.smtp"}), partition=ORG_ID).json()[0]
+    h = token(emu23)
+    assert put_settings(emu23, h, with_trio(**{"Email.Smtp.Host": "host.smtp"})).status_code == 200
+    row = put_settings(emu23, h, with_trio(**{"Email.Smtp.Host": "org.smtp"}), partition=ORG_ID).json()[0]
     r = requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10)
     assert r.status_code == 204 and r.content == b""
     assert requests.delete(emu23.url + SETTING + "/%d" % row["id"], headers=h, timeout=10).status_code == 404
     assert requests.delete(emu23.url + SETTING + "/999999", headers=h, timeout=10).status_code == 404
     assert emu23.control.identity_settings(ORG_ID)["effective"]["Email.Smtp.Host"] == "host.smtp"
-    ro = _token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
-    other = _put(emu23.url + SETTING, h, with_trio(**{"Email.Smtp.Port": "2525"})).json()[1]
+    ro = token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
+    other = put_settings(emu23, h, with_trio(**{"Email.Smtp.Port": "2525"})).json()[1]
     assert requests.delete(emu23.url + SETTING + "/%d" % other["id"], headers=ro, timeout=10).status_code == 403
 
 
@@ -66,7 +54,7 @@ def _smtp(smtp_port, **over):
 
 def test_verify_rejects_classic_shape_like_model_validation(emu23, smtp_factory):
     sink = smtp_factory()
-    r = requests.post(emu23.url + VERIFY, headers=_token(emu23), timeout=10, json={
+    r = requests.post(emu23.url + VERIFY, headers=token(emu23), timeout=10, json={
         "sendTo": "ops@example.local", "smtpSettingModel": {"Host": "127.0.0.1", "Port": sink.port,
                                                              "DefaultFromAddress": "orch@example.local"}})
     assert r.status_code == 400
@@ -80,7 +68,7 @@ def test_verify_rejects_classic_shape_like_model_validation(emu23, smtp_factory)
 
 def test_verify_full_command_sends_posted_settings(emu23, smtp_factory):
     sink = smtp_factory(users={"mailer": "s3cret"})
-    r = requests.post(emu23.url + VERIFY, headers=_token(emu23), timeout=20, json={
+    r = requests.post(emu23.url + VERIFY, headers=token(emu23), timeout=20, json={
         "recipient": "ops@example.local", "smtpSettings": _smtp(sink.port, userName="mailer", password="s3cret")})
     assert r.status_code == 200 and r.content == b"", r.text
     assert sink.auth_attempts == [("LOGIN", "mailer")]
@@ -92,7 +80,7 @@ def test_verify_full_command_sends_posted_settings(emu23, smtp_factory):
 def test_verify_binding_is_case_insensitive(emu23, smtp_factory):
     sink = smtp_factory()
     smtp = {k[0].upper() + k[1:]: v for k, v in _smtp(sink.port).items()}
-    r = requests.post(emu23.url + VERIFY, headers=_token(emu23), timeout=20,
+    r = requests.post(emu23.url + VERIFY, headers=token(emu23), timeout=20,
                       json={"Recipient": "ops@example.local", "SmtpSettings": smtp})
     assert r.status_code == 200, r.text
     assert len(sink.messages) == 1
@@ -101,7 +89,7 @@ def test_verify_binding_is_case_insensitive(emu23, smtp_factory):
 @pytest.mark.parametrize("field,value", [("port", "587"), ("enableSsl", "true"), ("host", 5)])
 def test_verify_wrong_json_types_are_400(emu23, smtp_factory, field, value):
     sink = smtp_factory()
-    r = requests.post(emu23.url + VERIFY, headers=_token(emu23), timeout=10,
+    r = requests.post(emu23.url + VERIFY, headers=token(emu23), timeout=10,
                       json={"recipient": "ops@example.local", "smtpSettings": _smtp(sink.port, **{field: value})})
     assert r.status_code == 400
     assert list(r.json()["errors"]) == ["$.smtpSettings." + field]
@@ -110,10 +98,10 @@ def test_verify_wrong_json_types_are_400(emu23, smtp_factory, field, value):
 
 def test_verify_bad_recipient_and_injection(emu23, smtp_factory):
     sink = smtp_factory()
-    r = requests.post(emu23.url + VERIFY, headers=_token(emu23), timeout=10,
+    r = requests.post(emu23.url + VERIFY, headers=token(emu23), timeout=10,
                       json={"recipient": "not-an-address", "smtpSettings": _smtp(sink.port)})
     assert r.status_code == 400 and "Recipient" in r.json()["errors"]
-    r = requests.post(emu23.url + VERIFY, headers=_token(emu23), timeout=10, json={
+    r = requests.post(emu23.url + VERIFY, headers=token(emu23), timeout=10, json={
         "recipient": "ops@example.local", "smtpSettings": _smtp(sink.port, fromDisplayName="X\r\nBcc: a@b.c")})
     assert r.status_code == 400 and "SmtpSettings" in r.json()["errors"]
     assert sink.messages == []
@@ -124,9 +112,9 @@ def test_verify_partition_from_token_claim_or_url(test_ca, smtp_factory):
     common = {"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.FromEmail": "orch@example.local"}
     for prt in ("yes", "no"):
         with start_orchestrator("--smtp-timeout", "5", profile="2023.10", client_token_prt_id=prt) as emu:
-            h = _token(emu)
-            assert _put(emu.url + SETTING, h, dict(common, **{"Email.Smtp.Port": str(host_sink.port)})).ok
-            assert _put(emu.url + SETTING, h, dict(common, **{"Email.Smtp.Port": str(org_sink.port)}),
+            h = token(emu)
+            assert put_settings(emu, h, dict(common, **{"Email.Smtp.Port": str(host_sink.port)})).ok
+            assert put_settings(emu, h, dict(common, **{"Email.Smtp.Port": str(org_sink.port)}),
                         partition=ORG_ID).ok
             # /identity: the token's prt_id (if any) decides; without it the host settings are used
             assert requests.post(emu.url + VERIFY, headers=h, timeout=20,
@@ -167,9 +155,9 @@ def test_delete_bulk_permissions_and_validation(emu23):
     assert requests.post(emu23.url + DELETE_BULK, json=body, timeout=10).status_code == 401
     viewer = login(emu23.url, user="viewer")
     assert requests.post(emu23.url + DELETE_BULK, json=body, headers=viewer, timeout=10).status_code == 403
-    ro = _token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
+    ro = token(emu23, client="ansible-readonly", secret="emulator-readonly-secret", scope=None)
     assert requests.post(emu23.url + DELETE_BULK, json=body, headers=ro, timeout=10).status_code == 403
-    write = _token(emu23, scope="OR.Settings.Write")
+    write = token(emu23, scope="OR.Settings.Write")
     assert requests.post(emu23.url + DELETE_BULK, json=body, headers=write, timeout=10).status_code == 200
     r = requests.post(emu23.url + DELETE_BULK, json={"names": ["x"]}, headers=login(emu23.url), timeout=10)
     assert r.status_code == 400 and r.json()["error"]["validationErrors"]
@@ -177,7 +165,7 @@ def test_delete_bulk_permissions_and_validation(emu23):
 
 def test_delete_bulk_needs_settings_delete_permission(tmp_path):
     import json
-    seed = json.loads(open(DEFAULT_SEED).read())
+    seed = json.loads(DEFAULT_SEED.read_text())
     seed["tenants"]["Default"]["users"]["editor"] = {"password": "pw", "permissions": ["Settings.View",
                                                                                         "Settings.Edit"]}
     (tmp_path / "seed.json").write_text(json.dumps(seed))
@@ -222,7 +210,7 @@ def test_alerts_toggle_is_a_classic_tenant_setting(test_ca, profile):
         assert r.status_code == 200 and r.json()["value"] == [
             {"Name": "Alerts.Email.Enabled", "Value": "false", "Scope": None, "Id": "Alerts.Email.Enabled"}]
         assert _bulk(emu, tenant, {"Alerts.Email.Enabled": "true"}).status_code == 200
-        app = _token(emu, scope="OR.Settings")  # external application token, tenant from the header
+        app = token(emu, scope="OR.Settings")  # external application token, tenant from the header
         h = dict(app, **{"X-UIPATH-TenantName": "Default"})
         r = requests.get(emu.url + "/odata/Settings", params=flt, headers=h, timeout=10)
         assert r.json()["value"][0]["Value"] == "true"
@@ -230,7 +218,7 @@ def test_alerts_toggle_is_a_classic_tenant_setting(test_ca, profile):
         assert emu.control.settings("Default")["stored"] == {"Alerts.Email.Enabled": "false"}
         assert _bulk(emu, h, {"Alerts.Email.Enabled": "yes"}).status_code == 400
         # the tenant's ROPC token still cannot use the Identity API (only Host users may)
-        assert _put(emu.url + SETTING, tenant, {"Email.Smtp.Host": "x"}).status_code == 403
+        assert put_settings(emu, tenant, {"Email.Smtp.Host": "x"}).status_code == 403
 
 
 # -- rate limits -------------------------------------------------------------------------------------------
@@ -242,8 +230,8 @@ def test_rate_limit_per_organization(test_ca):
         codes = [requests.get(ident + "/api/Setting", params=params, headers=h, timeout=10).status_code
                  for _ in range(4)]
         assert codes == [200, 200, 200, 429]
-        codes = [_put(ident + "/api/Setting", h, with_trio(**{"Email.Smtp.Host": "h%d" % i}),
-                      partition=ORG_ID).status_code for i in range(3)]
+        codes = [put_settings(emu, h, with_trio(**{"Email.Smtp.Host": "h%d" % i}), partition=ORG_ID,
+                              prefix="/Default/identity_").status_code for i in range(3)]
         assert codes == [200, 200, 429]
         assert emu.control.identity_settings(ORG_ID)["stored"]["Email.Smtp.Host"] == "h1"  # 429 wrote nothing
         r = requests.get(ident + "/api/Setting", params=params, headers=h, timeout=10)
@@ -254,7 +242,7 @@ def test_rate_limit_per_organization(test_ca):
         assert requests.get(ident + "/api/Setting", params=params, headers=h, timeout=10).status_code == 200
         emu.control.reset()  # counters are reset too
         h = bearer(client_token(emu.url, prefix="/Default/identity_").json()["access_token"])
-        assert [_put(ident + "/api/Setting", h, with_trio(), partition=ORG_ID).status_code
+        assert [put_settings(emu, h, with_trio(), partition=ORG_ID, prefix="/Default/identity_").status_code
                 for _ in range(2)] == [200, 200]
 
 
@@ -267,7 +255,7 @@ def test_rate_limit_off_by_default_and_retry_after_option(emu_cloud, test_ca):
     with start_orchestrator(profile="2023.10", rate_limit={"get": 1, "retry_after": 7}) as emu:
         cfg = emu.control.config()["rate_limits"]
         assert cfg == {"window": 300.0, "GET": 1, "WRITE": 160, "POST": 24000, "retry_after": 7}
-        h = _token(emu)
+        h = token(emu)
         assert requests.get(emu.url + SETTING, params={"key": "k"}, headers=h, timeout=10).status_code == 200
         r = requests.get(emu.url + SETTING, params={"key": "k"}, headers=h, timeout=10)
         assert r.status_code == 429 and r.headers["Retry-After"] == "7"
@@ -275,13 +263,13 @@ def test_rate_limit_off_by_default_and_retry_after_option(emu_cloud, test_ca):
 
 # -- 409 Conflict injection --------------------------------------------------------------------------------
 def test_conflict_fault_via_control_api(emu23):
-    h = _token(emu23)
+    h = token(emu23)
     f = emu23.control.add_conflict(times=1)
     assert f["action"] == "conflict" and f["status"] == 409
-    r = _put(emu23.url + SETTING, h, with_trio())
+    r = put_settings(emu23, h, with_trio())
     assert r.status_code == 409 and r.json()["title"] == "Conflict"
     assert emu23.control.identity_settings("")["stored"] == {}
-    assert _put(emu23.url + SETTING, h, with_trio()).status_code == 200
+    assert put_settings(emu23, h, with_trio()).status_code == 200
     assert [e["status"] for e in emu23.control.requests() if e["endpoint"] == "identity.settings.put"] == [409, 200]
 
 
@@ -289,9 +277,9 @@ def test_conflict_fault_via_flag_survives_reset(test_ca):
     fault = {"endpoint": "identity.settings.put", "action": "conflict", "times": 1}
     with start_orchestrator(profile="2023.10", faults=[fault]) as emu:
         for _ in range(2):
-            h = _token(emu)
-            assert _put(emu.url + SETTING, h, with_trio()).status_code == 409
-            assert _put(emu.url + SETTING, h, with_trio()).status_code == 200
+            h = token(emu)
+            assert put_settings(emu, h, with_trio()).status_code == 409
+            assert put_settings(emu, h, with_trio()).status_code == 200
             emu.control.reset()
 
 

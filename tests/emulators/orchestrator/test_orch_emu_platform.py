@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from orch_emu_helpers import ORG_ID, bearer, client_token, login, with_trio
-from tests.support.orchestrator_emulator import DEFAULT_SEED, jwt_claims, start_orchestrator
+from tests.support.lab_paths import DEFAULT_SEED
+from tests.support.orchestrator_emulator import jwt_claims, start_orchestrator
 
 SETTING = "/api/Setting"
 PORTAL_INFO = "/portal_/api/filtering/leftnav/tenantsAndOrganizationInfo"
@@ -178,7 +179,7 @@ def test_portal_only_on_platform_profiles(emu23):
 
 
 def test_platform_org_of_token_must_match_url(tmp_path):
-    seed = json.load(open(DEFAULT_SEED))
+    seed = json.loads(DEFAULT_SEED.read_text())
     seed["organizations"].append({"name": "Other", "id": "6e6f7267-0000-4000-8000-000000000002"})
     seed["tenants"]["Ops"] = {"organization": "Other", "users": {}}
     path = tmp_path / "seed.json"

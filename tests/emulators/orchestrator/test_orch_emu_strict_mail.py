@@ -9,25 +9,12 @@ import time
 import pytest
 import requests
 
-from orch_emu_helpers import (BULK, MASK, ORG_ID, VERIFY, bearer, client_token, free_port, login, with_trio)
+from orch_emu_helpers import BULK, MASK, ORG_ID, VERIFY, free_port, login, put_settings, token, with_trio
 from tests.support.orchestrator_emulator import start_orchestrator
 
 SETTING = "/identity/api/Setting"
 IDENTITY_VERIFY = SETTING + "/VerifySmtpSettings"
 DELETE_BULK = "/odata/Settings/UiPath.Server.Configuration.OData.DeleteBulk"
-
-
-def _token(emu, prefix="/identity"):
-    r = client_token(emu.url, prefix=prefix)
-    assert r.status_code == 200, r.text
-    return bearer(r.json()["access_token"])
-
-
-def _put(emu, h, pairs, partition=None, prefix="/identity"):
-    body = {"settings": [{"key": k, "value": v} for k, v in pairs.items()]}
-    if partition is not None:
-        body["partitionGlobalId"] = partition
-    return requests.put(emu.url + prefix + "/api/Setting", json=body, headers=h, timeout=10)
 
 
 def _smtp(port, **over):
@@ -47,8 +34,8 @@ def _smtp(port, **over):
     (with_trio(**{"Email.Smtp.Host": "  "}), ["Email.Smtp.Host"]),
 ])
 def test_identity_put_requires_host_port_from_together(emu23, pairs, named):
-    h = _token(emu23)
-    r = _put(emu23, h, pairs, partition=ORG_ID)
+    h = token(emu23)
+    r = put_settings(emu23, h, pairs, partition=ORG_ID)
     assert r.status_code == 400
     assert r.headers["Content-Type"].startswith("application/problem+json")
     body = r.json()
@@ -61,11 +48,11 @@ def test_identity_put_requires_host_port_from_together(emu23, pairs, named):
 
 
 def test_identity_put_together_accepts_the_trio_and_leaves_other_keys_alone(emu23):
-    h = _token(emu23)
-    r = _put(emu23, h, with_trio({"Email.Smtp.Password": "pw"}), partition=ORG_ID)
+    h = token(emu23)
+    r = put_settings(emu23, h, with_trio({"Email.Smtp.Password": "pw"}), partition=ORG_ID)
     assert r.status_code == 200, r.text
     # keys outside Email.Smtp.* are not SMTP settings: no trio needed
-    assert _put(emu23, h, {"Auth.Local.Enabled": "true"}, partition=ORG_ID).status_code == 200
+    assert put_settings(emu23, h, {"Auth.Local.Enabled": "true"}, partition=ORG_ID).status_code == 200
     # PascalCase binding counts the same keys
     body = {"Settings": [{"Key": "Email.Smtp.Host", "Value": "a"}, {"Key": "Email.Smtp.Port", "Value": "587"},
                          {"Key": "Email.Smtp.FromEmail", "Value": "f@example.local"}], "PartitionGlobalId": ORG_ID}
@@ -74,15 +61,15 @@ def test_identity_put_together_accepts_the_trio_and_leaves_other_keys_alone(emu2
 
 
 def test_identity_put_together_on_cloud(emu_cloud):
-    h = _token(emu_cloud, prefix="/Default/identity_")
-    r = _put(emu_cloud, h, {"Email.Smtp.Host": "x"}, partition=ORG_ID, prefix="/Default/identity_")
+    h = token(emu_cloud, prefix="/Default/identity_")
+    r = put_settings(emu_cloud, h, {"Email.Smtp.Host": "x"}, partition=ORG_ID, prefix="/Default/identity_")
     assert r.status_code == 400 and "settings" in r.json()["errors"]
-    assert _put(emu_cloud, h, with_trio(), partition=ORG_ID, prefix="/Default/identity_").status_code == 200
+    assert put_settings(emu_cloud, h, with_trio(), partition=ORG_ID, prefix="/Default/identity_").status_code == 200
 
 
 # -- 2. Test mail: custom needs the password, "recipient only" tests the saved settings -------------------
 def _store_identity_login(emu, h, port, enable_ssl="false", partition=None):
-    assert _put(emu, h, with_trio({
+    assert put_settings(emu, h, with_trio({
         "Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(port), "Email.Smtp.EnableSsl": enable_ssl,
         "Email.Smtp.UseDefaultCredentials": "false", "Email.Smtp.UserName": "stored-user",
         "Email.Smtp.Password": "stored-pw", "Email.Smtp.FromEmail": "stored@example.local"}),
@@ -91,7 +78,7 @@ def _store_identity_login(emu, h, port, enable_ssl="false", partition=None):
 
 def test_identity_custom_test_without_password_is_refused(emu23, smtp_factory):
     sink = smtp_factory(users={"stored-user": "stored-pw"})
-    h = _token(emu23)
+    h = token(emu23)
     _store_identity_login(emu23, h, sink.port)
     for smtp in ({"fromDisplayName": "Model"}, {},  # login and password would have come from storage before
                  _smtp(sink.port, userName="stored-user"),
@@ -107,7 +94,7 @@ def test_identity_custom_test_without_password_is_refused(emu23, smtp_factory):
 def test_identity_recipient_only_tests_saved_settings_with_stored_password(emu23, smtp_factory,
                                                                           tls_server_context):
     sink = smtp_factory(tls_context=tls_server_context, users={"stored-user": "stored-pw"})
-    h = _token(emu23)
+    h = token(emu23)
     _store_identity_login(emu23, h, sink.port, enable_ssl="true")
     for body in ({"recipient": "a@example.local"}, {"recipient": "b@example.local", "smtpSettings": None}):
         r = requests.post(emu23.url + IDENTITY_VERIFY, headers=h, timeout=20, json=body)
@@ -119,7 +106,7 @@ def test_identity_recipient_only_tests_saved_settings_with_stored_password(emu23
 @pytest.mark.parametrize("over", [{"useDefaultCredentials": True}, {"userName": ""}])
 def test_identity_custom_test_without_login_needs_no_password(emu23, smtp_factory, over):
     sink = smtp_factory(users={"stored-user": "stored-pw"})
-    h = _token(emu23)
+    h = token(emu23)
     _store_identity_login(emu23, h, sink.port)
     smtp = _smtp(sink.port, **over)
     del smtp["password"]
@@ -136,7 +123,7 @@ def test_starttls_relay_without_login_sends_no_auth(emu23, smtp_factory, tls_ser
     """EnableSsl true, UseDefaultCredentials false, empty user name: STARTTLS, then MAIL without AUTH (ABP sets
     no credentials); a server that advertises AUTH but does not require it accepts the mail."""
     sink = smtp_factory(tls_context=tls_server_context, users={"u": "p"})
-    h = _token(emu23)
+    h = token(emu23)
     r = requests.post(emu23.url + IDENTITY_VERIFY, headers=h, timeout=20, json={
         "recipient": "ops@example.local", "smtpSettings": _smtp(sink.port, enableSsl=True)})
     assert r.status_code == 200, r.text
@@ -153,8 +140,8 @@ def test_starttls_relay_without_login_sends_no_auth(emu23, smtp_factory, tls_ser
 def test_identity_ssl_with_default_credentials_is_starttls_without_auth(emu23, smtp_factory, tls_server_context):
     """The AS 2023.10 erratum pair EnableSsl=true + UseDefaultCredentials=True, stored: STARTTLS, no AUTH."""
     sink = smtp_factory(tls_context=tls_server_context, users={"u": "p"})
-    h = _token(emu23)
-    assert _put(emu23, h, with_trio({"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(sink.port),
+    h = token(emu23)
+    assert put_settings(emu23, h, with_trio({"Email.Smtp.Host": "127.0.0.1", "Email.Smtp.Port": str(sink.port),
                                      "Email.Smtp.EnableSsl": "true", "Email.Smtp.UseDefaultCredentials": "true",
                                      "Email.Smtp.UserName": "", "Email.Smtp.Password": ""})).status_code == 200
     r = requests.post(emu23.url + IDENTITY_VERIFY, headers=h, timeout=20, json={"recipient": "ops@example.local"})
@@ -164,7 +151,7 @@ def test_identity_ssl_with_default_credentials_is_starttls_without_auth(emu23, s
 
 def test_no_starttls_without_enable_ssl(emu23, smtp_factory, tls_server_context):
     sink = smtp_factory(tls_context=tls_server_context)
-    r = requests.post(emu23.url + IDENTITY_VERIFY, headers=_token(emu23), timeout=20, json={
+    r = requests.post(emu23.url + IDENTITY_VERIFY, headers=token(emu23), timeout=20, json={
         "recipient": "ops@example.local", "smtpSettings": _smtp(sink.port)})
     assert r.status_code == 200, r.text
     assert sink.messages[0]["tls"] is False
@@ -273,7 +260,7 @@ def test_implicit_tls_server_fails_fast_with_a_clear_error(emu_long, tls_server_
     (here 60 s); the emulator detects the TLS-first server within a few seconds and says so."""
     server = _TlsFirstServer(tls_server_context)
     try:
-        h = _token(emu_long)
+        h = token(emu_long)
         started = time.monotonic()
         r = requests.post(emu_long.url + IDENTITY_VERIFY, headers=h, timeout=60, json={
             "recipient": "ops@example.local", "smtpSettings": _smtp(server.port, enableSsl=True)})
@@ -298,7 +285,7 @@ def test_implicit_tls_server_fails_fast_with_a_clear_error(emu_long, tls_server_
 def test_slow_plaintext_greeting_is_not_mistaken_for_tls(emu_long):
     server = _SlowGreetingServer(delay=2.0)
     try:
-        r = requests.post(emu_long.url + IDENTITY_VERIFY, headers=_token(emu_long), timeout=60, json={
+        r = requests.post(emu_long.url + IDENTITY_VERIFY, headers=token(emu_long), timeout=60, json={
             "recipient": "ops@example.local", "smtpSettings": _smtp(server.port)})
         assert r.status_code == 200, r.text
         assert len(server.messages) == 1
@@ -321,8 +308,8 @@ def test_newer_standalone_profiles(test_ca, smtp_factory, profile):
                              json={"settingNames": ["Abp.Net.Mail.Smtp.Host"]}).status_code == 200
         # Identity under /identity (standalone) and /{org}/identity_; no host-level /identity_
         for prefix in ("/identity", "/Default/identity_", "/Default/identity"):
-            t = _token(emu, prefix=prefix)
-            assert _put(emu, t, with_trio(), prefix=prefix).status_code == 200
+            t = token(emu, prefix=prefix)
+            assert put_settings(emu, t, with_trio(), prefix=prefix).status_code == 200
         assert requests.post(emu.url + "/identity_/connect/token", timeout=10, data={
             "grant_type": "client_credentials", "client_id": "ansible",
             "client_secret": "emulator-secret"}).status_code == 404
@@ -336,7 +323,7 @@ def test_newer_standalone_profiles(test_ca, smtp_factory, profile):
 
 # -- 5. Web API 20 error names on a failed classic test mail -----------------------------------------------
 def test_cloud_failed_test_mail_is_mail_smtp_settings_error(emu_cloud):
-    h = _token(emu_cloud, prefix="/Default/identity_")
+    h = token(emu_cloud, prefix="/Default/identity_")
     r = requests.post(emu_cloud.orchestrator_url() + VERIFY, headers=h, timeout=20, json={
         "sendTo": "ops@example.local", "smtpSettingModel": {
             "Host": "127.0.0.1", "Port": free_port(), "DefaultFromAddress": "orch@example.local"}})

@@ -109,17 +109,25 @@ def get_settings(ctx):
     return E.json_response(200, items, **log)
 
 
+def _json_object(ctx, log, not_an_object):
+    """The request's JSON object, or (None, ASP.NET Core's validation response) for bad JSON / another type."""
+    try:
+        body = ctx.json_body()
+    except ValueError as exc:
+        return None, E.aspnet_validation({"$": ["The JSON value could not be converted: %s" % exc]}, **log)
+    if not isinstance(body, dict):
+        return None, E.aspnet_validation({"$": [not_an_object]}, **log)
+    return body, None
+
+
 def put_settings(ctx):
     info, err = _caller(ctx, "write")
     if err:
         return err
     log = dict(tenant=info["tenant"], principal=info["principal"])
-    try:
-        body = ctx.json_body()
-    except ValueError as exc:
-        return E.aspnet_validation({"$": ["The JSON value could not be converted: %s" % exc]}, **log)
-    if not isinstance(body, dict):
-        return E.aspnet_validation({"$": ["The request body must be a JSON object."]}, **log)
+    body, err = _json_object(ctx, log, "The request body must be a JSON object.")
+    if err:
+        return err
     partition, err = _partition(ctx, auth._ci_get(body, "partitionGlobalId"))
     if err:
         return err
@@ -199,13 +207,9 @@ def verify_smtp(ctx):
     if err:
         return err
     log = dict(tenant=info["tenant"], principal=info["principal"])
-    try:
-        body = ctx.json_body()
-    except ValueError as exc:
-        return E.aspnet_validation({"$": ["The JSON value could not be converted: %s" % exc]}, **log)
-    if not isinstance(body, dict):
-        return E.aspnet_validation({"$": ["The JSON value could not be converted to "
-                                          "VerifySmtpSettingsCommand."]}, **log)
+    body, err = _json_object(ctx, log, "The JSON value could not be converted to VerifySmtpSettingsCommand.")
+    if err:
+        return err
     recipient = auth._ci_get(body, "recipient")
     errors = {}
     if recipient is not None and not isinstance(recipient, str):

@@ -41,11 +41,17 @@ def apply(args, check=False):
     return res
 
 
-def test_classic_reset_then_present_restores_with_one_write_each(standalone):
-    standalone.control.reset()
-    conn = dict(ROPC, orchestrator_url=standalone.url, api="classic")
+def classic_relay_stored(emu):
+    """The classic instance from its seed with the relay settings applied, request log cleared; its connection."""
+    emu.control.reset()
+    conn = dict(ROPC, orchestrator_url=emu.url, api="classic")
     apply(dict(conn, **RELAY))
-    standalone.control.clear_requests()
+    emu.control.clear_requests()
+    return conn
+
+
+def test_classic_reset_then_present_restores_with_one_write_each(standalone):
+    conn = classic_relay_stored(standalone)
     check = apply(dict(conn, state="absent"), check=True)
     assert check["changed"] and "host" in check["deleted_fields"] and write_endpoints(standalone) == []
     gone = apply(dict(conn, state="absent"))
@@ -110,10 +116,7 @@ def test_classic_reset_without_delete_bulk_is_refused_the_same_in_check_mode():
 
 
 def test_classic_check_mode_reset_with_delete_bulk_writes_nothing(standalone):
-    standalone.control.reset()
-    conn = dict(ROPC, orchestrator_url=standalone.url, api="classic")
-    apply(dict(conn, **RELAY))
-    standalone.control.clear_requests()
+    conn = classic_relay_stored(standalone)
     check = apply(dict(conn, state="absent"), check=True)
     assert check["changed"] and standalone.control.writes() == 0
     real = apply(dict(conn, state="absent"))
